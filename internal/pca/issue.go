@@ -1,0 +1,231 @@
+package pca
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/openpca/openpca/internal/events"
+	"github.com/openpca/openpca/internal/store"
+	"github.com/openpca/openpca/internal/x509ca"
+)
+
+// serialAttempts bounds retries on a serial collision, which at 127 random
+// bits means a broken random source rather than bad luck.
+const serialAttempts = 3
+
+// IssueCertificate signs a certificate. Bad requests are refused at once and
+// change nothing; once accepted, the outcome (issued or failed) is stored
+// with its Issuance event and the certificate ARN is returned either way.
+func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueCertificateInput) (string, error) {
+	if len(in.ApiPassthrough) > 0 && string(in.ApiPassthrough) != "null" {
+		return "", fail(InvalidArgs, "ApiPassthrough is not supported by this server yet.")
+	}
+	ca, err := s.loadCA(ctx, s.store, caller, in.CertificateAuthorityArn)
+	if err != nil {
+		return "", err
+	}
+	templateARN := in.TemplateArn
+	if templateARN == "" {
+		templateARN = x509ca.DefaultTemplateARN
+	}
+	tmpl, err := x509ca.LookupTemplate(templateARN)
+	if err != nil {
+		return "", fail(InvalidArgs, "%s", strings.TrimPrefix(err.Error(), "x509ca: "))
+	}
+	if err := s.checkIssuer(ca, tmpl); err != nil {
+		return "", err
+	}
+	csr, err := x509ca.ParseCSR(in.Csr)
+	if err != nil {
+		return "", fail(MalformedCSR, "%s", strings.TrimPrefix(err.Error(), "x509ca: "))
+	}
+	sigAlg, ok := x509ca.SignatureAlgorithm(in.SigningAlgorithm)
+	var cfg CertificateAuthorityConfiguration
+	if err := jsonUnmarshal(ca.ConfigJSON, &cfg); err != nil {
+		return "", err
+	}
+	if !ok || x509ca.SigningFamily(in.SigningAlgorithm) != x509ca.KeyFamily(cfg.KeyAlgorithm) {
+		return "", fail(InvalidArgs, "Signing algorithm %s is not compatible with the certificate authority's key algorithm %s.",
+			in.SigningAlgorithm, cfg.KeyAlgorithm)
+	}
+	var issuer *x509.Certificate
+	if !tmpl.SelfSigned {
+		if issuer, err = parseOneCertificate([]byte(ca.CertificatePEM)); err != nil {
+			return "", fmt.Errorf("pca: stored certificate of %s: %w", ca.ARN, err)
+		}
+	} else if !x509ca.SamePublicKey(csr.PublicKey, mustCSRKey(ca)) {
+		return "", fail(InvalidArgs, "The RootCACertificate template signs only the certificate authority's own CSR.")
+	}
+	now := s.clock.Now()
+	var issuerNB, issuerNA = ca.NotBefore, ca.NotAfter
+	if tmpl.SelfSigned {
+		issuerNB, issuerNA = now.Add(-backdate), now.AddDate(100, 0, 0)
+	}
+	notBefore, notAfter, err := validityWindow(in, now, ca.UsageMode, issuerNB, issuerNA)
+	if err != nil {
+		return "", err
+	}
+	if tmpl.IsCA && !tmpl.SelfSigned && issuer.MaxPathLen >= 0 && tmpl.PathLen >= issuer.MaxPathLen {
+		return "", fail(InvalidArgs, "The issuing certificate authority's path length constraint (%d) does not allow template %s.",
+			issuer.MaxPathLen, tmpl.Name)
+	}
+
+	const op = "IssueCertificate"
+	hash := requestHash(in)
+	if arn, err := s.idempotentResult(ctx, s.store, caller, op, in.IdempotencyToken, hash); err != nil || arn != "" {
+		return arn, err
+	}
+
+	req := x509ca.IssueRequest{Template: tmpl, CSR: csr, Issuer: issuer, Algorithm: sigAlg, NotBefore: notBefore, NotAfter: notAfter}
+	for attempt := 1; ; attempt++ {
+		serial, err := x509ca.RandomSerial(s.rand)
+		if err != nil {
+			return "", fmt.Errorf("pca: %w", err)
+		}
+		req.Serial = serial
+		arn := certificateARN(ca.ARN, serial)
+		cert := store.Certificate{CAID: ca.ID, Serial: serialHex(serial), Template: tmpl.Name, IssuedAt: now.UTC(),
+			NotBefore: notBefore, NotAfter: notAfter, Status: store.CertificateIssued}
+		detail := events.PCADetail{Result: events.Success}
+		if cert.DER, err = s.sign(ctx, ca, req); err != nil {
+			s.log.ErrorContext(ctx, "certificate issuance failed", "certificate", arn, "err", err)
+			cert.Status, cert.FailureReason, cert.DER = store.CertificateFailed, "Failed to sign the certificate.", nil
+			detail.Result = events.Failure
+		}
+		err = s.store.Update(ctx, func(tx store.Tx) error {
+			current, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn)
+			if err != nil {
+				return err
+			}
+			if err := s.checkIssuer(current, tmpl); err != nil {
+				return err
+			}
+			if err := tx.InsertCertificate(ctx, cert); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, tx, ca, events.DetailIssuance, detail, arn); err != nil {
+				return err
+			}
+			return s.rememberResult(ctx, tx, caller, op, in.IdempotencyToken, hash, arn)
+		})
+		if errors.Is(err, store.ErrConflict) && attempt < serialAttempts {
+			continue
+		}
+		if err != nil {
+			if KindOf(err) != "" {
+				return "", err
+			}
+			return "", fmt.Errorf("pca: issue: %w", err)
+		}
+		return arn, nil
+	}
+}
+
+// checkIssuer refuses issuance from a CA that cannot sign now. A root CA
+// waiting for its certificate may sign only its own (RootCACertificate).
+func (s *Service) checkIssuer(ca store.CA, tmpl x509ca.Template) error {
+	if tmpl.SelfSigned {
+		if ca.Type != "ROOT" {
+			return fail(InvalidArgs, "The RootCACertificate template can only be used by a ROOT certificate authority.")
+		}
+		return requireStatus(ca, StatusPendingCertificate, StatusActive)
+	}
+	if s.effectiveStatus(ca) != StatusActive {
+		return fail(InvalidState, "The certificate authority %s is %s; it must be ACTIVE to issue certificates.", ca.ARN, s.effectiveStatus(ca))
+	}
+	return nil
+}
+
+// sign gets the CA's signer and signs; any failure here happens after the
+// request was accepted and becomes a failed certificate, not an API error.
+func (s *Service) sign(ctx context.Context, ca store.CA, req x509ca.IssueRequest) ([]byte, error) {
+	signer, err := s.keys.Signer(ctx, ca.KeyHandle, []byte(ca.ARN))
+	if err != nil {
+		return nil, err
+	}
+	req.Signer = signer
+	return x509ca.Issue(req)
+}
+
+func mustCSRKey(ca store.CA) any {
+	csr, err := x509ca.ParseCSR([]byte(ca.CSRPEM))
+	if err != nil {
+		return nil
+	}
+	return csr.PublicKey
+}
+
+func (s *Service) GetCertificate(ctx context.Context, caller Caller, in GetCertificateInput) (GetCertificateOutput, error) {
+	ca, err := s.loadCA(ctx, s.store, caller, in.CertificateAuthorityArn)
+	if err != nil {
+		return GetCertificateOutput{}, err
+	}
+	serial, err := parseCertificateARN(ca.ARN, in.CertificateArn)
+	if err != nil {
+		return GetCertificateOutput{}, err
+	}
+	cert, err := s.store.GetCertificate(ctx, ca.ID, serial)
+	if errors.Is(err, store.ErrNotFound) {
+		return GetCertificateOutput{}, fail(ResourceNotFound, "Could not find certificate %s.", in.CertificateArn)
+	}
+	if err != nil {
+		return GetCertificateOutput{}, fmt.Errorf("pca: get certificate: %w", err)
+	}
+	if cert.Status == store.CertificateFailed {
+		return GetCertificateOutput{}, fail(RequestFailed, "The issuance of certificate %s failed: %s", in.CertificateArn, cert.FailureReason)
+	}
+	out := GetCertificateOutput{Certificate: pemCertificate(cert.DER)}
+	if ca.CertificatePEM != "" {
+		if leaf, err := x509.ParseCertificate(cert.DER); err == nil && !isSelfSigned(leaf) {
+			out.CertificateChain = strings.TrimSpace(ca.CertificatePEM + ca.ChainPEM)
+		}
+	}
+	out.Certificate = strings.TrimSpace(out.Certificate)
+	return out, nil
+}
+
+func isSelfSigned(c *x509.Certificate) bool {
+	return string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignatureFrom(c) == nil
+}
+
+// RevokeCertificate records a revocation and its event. A repeated or failed
+// revocation emits nothing.
+func (s *Service) RevokeCertificate(ctx context.Context, caller Caller, in RevokeCertificateInput) error {
+	serial, ok := normalizeSerial(in.CertificateSerial)
+	if !ok {
+		return fail(InvalidArgs, "CertificateSerial %q is not a hexadecimal serial number.", in.CertificateSerial)
+	}
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn)
+		if err != nil {
+			return err
+		}
+		if st := s.effectiveStatus(ca); st != StatusActive && st != StatusDisabled && st != StatusExpired {
+			return fail(InvalidState, "Certificates of a certificate authority in the %s state cannot be revoked.", st)
+		}
+		cert, err := tx.GetCertificate(ctx, ca.ID, serial)
+		if errors.Is(err, store.ErrNotFound) {
+			return fail(ResourceNotFound, "Could not find certificate with serial %s in certificate authority %s.", in.CertificateSerial, ca.ARN)
+		}
+		if err != nil {
+			return err
+		}
+		if cert.Status != store.CertificateIssued {
+			return fail(InvalidRequest, "Certificate %s was never issued and cannot be revoked.", in.CertificateSerial)
+		}
+		if !cert.RevokedAt.IsZero() {
+			return fail(RequestAlreadyProcessed, "Certificate %s has already been revoked.", in.CertificateSerial)
+		}
+		cert.RevokedAt = s.clock.Now().UTC()
+		cert.RevocationReason = in.RevocationReason
+		if err := tx.UpdateCertificate(ctx, cert); err != nil {
+			return err
+		}
+		n, _ := new(big.Int).SetString(serial, 16)
+		return s.emit(ctx, tx, ca, events.DetailRevocation, events.PCADetail{Result: events.Success}, certificateARN(ca.ARN, n))
+	})
+}

@@ -1,0 +1,80 @@
+package sqlite
+
+// migrations are applied in order, each once, recorded in schema_migrations.
+// Never edit a released migration: append a new one.
+var migrations = []string{
+	`CREATE TABLE accounts (
+		account_id TEXT PRIMARY KEY,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE access_keys (
+		access_key_id TEXT PRIMARY KEY,
+		account_id    TEXT NOT NULL REFERENCES accounts(account_id),
+		secret_sealed BLOB NOT NULL,
+		created_at    INTEGER NOT NULL
+	);
+	CREATE TABLE certificate_authorities (
+		seq                    INTEGER PRIMARY KEY AUTOINCREMENT,
+		id                     TEXT NOT NULL UNIQUE,
+		account_id             TEXT NOT NULL,
+		region                 TEXT NOT NULL,
+		arn                    TEXT NOT NULL UNIQUE,
+		type                   TEXT NOT NULL,
+		status                 TEXT NOT NULL,
+		status_before_deletion TEXT NOT NULL DEFAULT '',
+		failure_reason         TEXT NOT NULL DEFAULT '',
+		usage_mode             TEXT NOT NULL,
+		key_storage            TEXT NOT NULL,
+		config_json            BLOB NOT NULL,
+		revocation_json        BLOB,
+		key_handle             BLOB,
+		csr_pem                TEXT NOT NULL DEFAULT '',
+		certificate_pem        TEXT NOT NULL DEFAULT '',
+		chain_pem              TEXT NOT NULL DEFAULT '',
+		serial                 TEXT NOT NULL DEFAULT '',
+		not_before             INTEGER NOT NULL DEFAULT 0,
+		not_after              INTEGER NOT NULL DEFAULT 0,
+		created_at             INTEGER NOT NULL,
+		last_state_change_at   INTEGER NOT NULL,
+		restorable_until       INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX certificate_authorities_owner ON certificate_authorities(account_id, region, seq);
+	CREATE TABLE ca_tags (
+		ca_id TEXT NOT NULL,
+		key   TEXT NOT NULL,
+		value TEXT,
+		PRIMARY KEY (ca_id, key)
+	);
+	CREATE TABLE certificates (
+		ca_id             TEXT NOT NULL,
+		serial            TEXT NOT NULL,
+		status            TEXT NOT NULL,
+		der               BLOB,
+		failure_reason    TEXT NOT NULL DEFAULT '',
+		template          TEXT NOT NULL DEFAULT '',
+		issued_at         INTEGER NOT NULL,
+		not_before        INTEGER NOT NULL DEFAULT 0,
+		not_after         INTEGER NOT NULL DEFAULT 0,
+		revoked_at        INTEGER NOT NULL DEFAULT 0,
+		revocation_reason TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (ca_id, serial)
+	) WITHOUT ROWID;
+	CREATE TABLE idempotency (
+		account_id   TEXT NOT NULL,
+		operation    TEXT NOT NULL,
+		token        TEXT NOT NULL,
+		request_hash TEXT NOT NULL,
+		result       TEXT NOT NULL,
+		created_at   INTEGER NOT NULL,
+		PRIMARY KEY (account_id, operation, token)
+	) WITHOUT ROWID;
+	CREATE TABLE outbox (
+		seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+		event_id    TEXT NOT NULL UNIQUE,
+		account_id  TEXT NOT NULL,
+		region      TEXT NOT NULL,
+		detail_type TEXT NOT NULL,
+		payload     BLOB NOT NULL,
+		created_at  INTEGER NOT NULL
+	);`,
+}

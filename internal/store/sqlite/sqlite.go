@@ -1,0 +1,240 @@
+// Package sqlite is the embedded store: one SQLite file in WAL mode through
+// modernc.org/sqlite (no cgo).
+//
+// Concurrency: writes go through a single connection whose transactions
+// begin IMMEDIATE, so a read-check-write inside Update is serialized against
+// every other writer, including other processes on the same file (they wait
+// on busy_timeout). Reads use a separate pool and never block writers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/openpca/openpca/internal/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store is a store.Store on one SQLite database file.
+type Store struct {
+	write *sql.DB
+	read  *sql.DB
+	wq    *queries
+	rq    *queries
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path and applies migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)"}
+	dsn := func(extra ...string) string {
+		v := url.Values{}
+		for _, p := range pragmas {
+			v.Add("_pragma", p)
+		}
+		for i := 0; i+1 < len(extra); i += 2 {
+			v.Add(extra[i], extra[i+1])
+		}
+		return "file:" + path + "?" + v.Encode()
+	}
+	write, err := sql.Open("sqlite", dsn("_txlock", "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := sql.Open("sqlite", dsn())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	read.SetMaxOpenConns(8)
+	read.SetMaxIdleConns(8)
+	wq, err := newQueries(ctx, write)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	rq, err := newQueries(ctx, read)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	return &Store{write: write, read: read, wq: wq, rq: rq}, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	var applied int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&applied); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if applied > len(migrations) {
+		return fmt.Errorf("sqlite: database schema version %d is newer than this binary (%d)", applied, len(migrations))
+	}
+	for v := applied + 1; v <= len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			return fmt.Errorf("sqlite: migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, v); err != nil {
+			return fmt.Errorf("sqlite: migration %d: %w", v, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Update runs fn in one IMMEDIATE transaction.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	t := &tx{queries: s.wq.inTx(sqlTx)}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries runs statements prepared once per database at open; inside a
+// transaction the prepared statement is rebound to it. The map is read-only
+// after newQueries, so concurrent use needs no lock.
+type queries struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func newQueries(ctx context.Context, db *sql.DB) (*queries, error) {
+	q := &queries{stmts: make(map[string]*sql.Stmt, len(allStatements))}
+	for _, text := range allStatements {
+		st, err := db.PrepareContext(ctx, text)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: prepare %q: %w", text, err)
+		}
+		q.stmts[text] = st
+	}
+	return q, nil
+}
+
+func (q *queries) inTx(t *sql.Tx) *queries {
+	c := *q
+	c.tx = t
+	return &c
+}
+
+func (q *queries) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, ok := q.stmts[query]
+	if !ok {
+		return nil, fmt.Errorf("sqlite: statement not prepared at open: %q", query)
+	}
+	if q.tx != nil {
+		return q.tx.StmtContext(ctx, st), nil
+	}
+	return st, nil
+}
+
+func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "PRIMARY KEY") {
+			return nil, fmt.Errorf("%w: %v", store.ErrConflict, err)
+		}
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return res, nil
+}
+
+func (q *queries) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryRowContext(ctx, args...), nil
+}
+
+func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return rows, nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return fmt.Errorf("sqlite: %w", err)
+}
+
+type tx struct{ *queries }
+
+var _ store.Tx = (*tx)(nil)
+
+// Reads outside a transaction go to the read pool.
+func (s *Store) GetAccessKey(ctx context.Context, id string) (store.AccessKey, error) {
+	return s.rq.GetAccessKey(ctx, id)
+}
+func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error) {
+	return s.rq.GetAccount(ctx, id)
+}
+func (s *Store) GetCA(ctx context.Context, id string) (store.CA, error) { return s.rq.GetCA(ctx, id) }
+func (s *Store) ListCAs(ctx context.Context, accountID, region string, afterSeq int64, limit int) ([]store.CA, error) {
+	return s.rq.ListCAs(ctx, accountID, region, afterSeq, limit)
+}
+func (s *Store) ListTags(ctx context.Context, caID string) ([]store.Tag, error) {
+	return s.rq.ListTags(ctx, caID)
+}
+func (s *Store) GetCertificate(ctx context.Context, caID, serial string) (store.Certificate, error) {
+	return s.rq.GetCertificate(ctx, caID, serial)
+}
+func (s *Store) GetIdempotency(ctx context.Context, accountID, operation, token string) (store.Idempotency, error) {
+	return s.rq.GetIdempotency(ctx, accountID, operation, token)
+}
+func (s *Store) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]store.Event, error) {
+	return s.rq.ListEvents(ctx, afterSeq, limit)
+}
