@@ -23,17 +23,17 @@ type Model struct {
 }
 
 type shape struct {
-	Type     string            `json:"type"`
-	Members  map[string]ref    `json:"members"`
-	Required []string          `json:"required"`
-	Enum     []string          `json:"enum"`
-	Min      *float64          `json:"min"`
-	Max      *float64          `json:"max"`
-	Pattern  string            `json:"pattern"`
-	Member   *ref              `json:"member"`
-	Key      *ref              `json:"key"`
-	Value    *ref              `json:"value"`
-	pattern  *regexp.Regexp    // compiled Pattern; nil when Go cannot express it
+	Type     string         `json:"type"`
+	Members  map[string]ref `json:"members"`
+	Required []string       `json:"required"`
+	Enum     []string       `json:"enum"`
+	Min      *float64       `json:"min"`
+	Max      *float64       `json:"max"`
+	Pattern  string         `json:"pattern"`
+	Member   *ref           `json:"member"`
+	Key      *ref           `json:"key"`
+	Value    *ref           `json:"value"`
+	pattern  *regexp.Regexp // compiled Pattern; nil when Go cannot express it
 	enumSet  map[string]bool
 }
 

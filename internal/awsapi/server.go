@@ -64,7 +64,6 @@ func NewHandler(v *sigv4.Verifier, log *slog.Logger, services ...*JSONService) *
 // IsJSONRequest reports whether the request is for a JSON-protocol service.
 func IsJSONRequest(r *http.Request) bool { return r.Header.Get("X-Amz-Target") != "" }
 
-
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	requestID := uuid.NewString()

@@ -155,7 +155,7 @@ func (s *Software) open(sealed, aad []byte) ([]byte, error) {
 
 // Seal and Open expose the KEK envelope for other secrets kept at rest
 // (access keys, connection credentials) so they share one key and one format.
-func (s *Software) Seal(plain, aad []byte) ([]byte, error) { return s.seal(plain, aad) }
+func (s *Software) Seal(plain, aad []byte) ([]byte, error)  { return s.seal(plain, aad) }
 func (s *Software) Open(sealed, aad []byte) ([]byte, error) { return s.open(sealed, aad) }
 
 func cacheKey(handle []byte) string {

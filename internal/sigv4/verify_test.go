@@ -122,8 +122,10 @@ func TestVerify(t *testing.T) {
 			return s
 		}(), want: result{CodeInvalidSignature, "x-amz-content-sha256 must be"}},
 		{name: "tampered header", spec: acmPCASpec(),
-			tamper: func(r *http.Request, _ []byte) { r.Header.Set("X-Amz-Target", "ACMPrivateCA.DeleteCertificateAuthority") },
-			want:   result{CodeInvalidSignature, "does not match"}},
+			tamper: func(r *http.Request, _ []byte) {
+				r.Header.Set("X-Amz-Target", "ACMPrivateCA.DeleteCertificateAuthority")
+			},
+			want: result{CodeInvalidSignature, "does not match"}},
 		{name: "tampered host", spec: acmPCASpec(),
 			tamper: func(r *http.Request, _ []byte) { r.Host = "evil.example.com" },
 			want:   result{CodeInvalidSignature, "does not match"}},
