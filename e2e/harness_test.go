@@ -234,8 +234,12 @@ func issue(t *testing.T, c *acmpca.Client, caArn string, csr []byte, sigAlg type
 	return *out.CertificateArn, *got.Certificate, aws.ToString(got.CertificateChain)
 }
 
-func years(n int64) types.Validity { return types.Validity{Type: types.ValidityPeriodTypeYears, Value: aws.Int64(n)} }
-func days(n int64) types.Validity  { return types.Validity{Type: types.ValidityPeriodTypeDays, Value: aws.Int64(n)} }
+func years(n int64) types.Validity {
+	return types.Validity{Type: types.ValidityPeriodTypeYears, Value: aws.Int64(n)}
+}
+func days(n int64) types.Validity {
+	return types.Validity{Type: types.ValidityPeriodTypeDays, Value: aws.Int64(n)}
+}
 
 // activateRoot takes a new ROOT CA to ACTIVE and returns its ARN and certificate.
 func activateRoot(t *testing.T, c *acmpca.Client, spec caSpec) (string, *x509.Certificate) {

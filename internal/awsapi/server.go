@@ -101,6 +101,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(&Error{Status: 400, Type: "SerializationException", Message: "Could not read the request body."})
 		return
 	}
+	// JSON services sign their bodies; only S3 may leave a payload unsigned.
+	if ph := r.Header.Get("X-Amz-Content-Sha256"); ph == "UNSIGNED-PAYLOAD" || strings.HasPrefix(ph, "STREAMING-") {
+		fail(&Error{Status: 400, Type: "InvalidSignatureException", Message: "JSON protocol requests must sign their payload."})
+		return
+	}
 	id, err := h.verifier.Verify(r.Context(), r, body)
 	if err != nil {
 		fail(authError(err))

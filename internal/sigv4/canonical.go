@@ -197,7 +197,27 @@ func headerValues(r *http.Request, name string) []string {
 			return r.TransferEncoding
 		}
 	}
-	return r.Header.Values(name)
+	return lookupHeader(r.Header, name)
+}
+
+// lookupHeader is r.Header.Values for an already lower-case token, without
+// the allocation textproto.CanonicalMIMEHeaderKey makes for every
+// non-canonical name (and every signed name is lower-case).
+func lookupHeader(h http.Header, name string) []string {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return h.Values(name)
+	}
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if upper && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[i] = c
+		upper = c == '-'
+	}
+	return h[string(buf[:len(name)])]
 }
 
 // writeHeaderValues joins values with ',' after trimming each and collapsing

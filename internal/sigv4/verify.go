@@ -144,7 +144,11 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Id
 	if err := v.checkTime(in); err != nil {
 		return Identity{}, err
 	}
-	want, decErr := hex.DecodeString(a.Signature)
+	var want [sha256.Size]byte
+	decErr := hex.ErrLength
+	if len(a.Signature) == hex.EncodedLen(len(want)) { // hex.Decode panics on a short dst
+		_, decErr = hex.Decode(want[:], []byte(a.Signature))
+	}
 
 	cred, err := v.Credentials.LookupAccessKey(ctx, a.AccessKeyID)
 	if errors.Is(err, ErrUnknownAccessKey) {
@@ -164,7 +168,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Id
 	if perr != nil {
 		return Identity{}, perr
 	}
-	if decErr != nil || len(want) != sha256.Size {
+	if decErr != nil {
 		return Identity{}, invalid(msgMismatch)
 	}
 
@@ -172,7 +176,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Id
 	if !cached {
 		key = deriveSigningKey(cred.SecretAccessKey, a.Date, a.Region, a.Service)
 	}
-	if !signatureMatches(r, query, in, payload, key, want) {
+	if !signatureMatches(r, query, in, payload, key, want[:]) {
 		return Identity{}, invalid(msgMismatch)
 	}
 	if !cached {
@@ -199,7 +203,8 @@ func signatureMatches(r *http.Request, query []queryParam, in authInput, payload
 
 // requestSigner returns a function computing the signature of the request
 // for a given canonical URI; everything else in the canonical request is
-// built once and shared between URI candidates.
+// built once and shared between URI candidates. Buffers are sized up front
+// because this is the per-request hot path.
 func requestSigner(r *http.Request, query []queryParam, in authInput, payload string, key signingKey) func(uri string) []byte {
 	a := in.auth
 	skip := ""
@@ -211,29 +216,49 @@ func requestSigner(r *http.Request, query []queryParam, in authInput, payload st
 		method = http.MethodGet // net/http's meaning of an empty client Method
 	}
 
+	cq := canonicalQuery(query, skip)
+	creq := make([]byte, 0, 512+len(cq))
+	creq = append(creq, method...)
+	creq = append(creq, '\n')
+	uriAt := len(creq)
 	var tail strings.Builder
-	tail.WriteString(canonicalQuery(query, skip))
+	tail.Grow(256 + len(cq))
+	tail.WriteByte('\n')
+	tail.WriteString(cq)
 	tail.WriteByte('\n')
 	writeCanonicalHeaders(&tail, r, a.SignedHeaders)
 	tail.WriteByte('\n')
-	tail.WriteString(strings.Join(a.SignedHeaders, ";"))
+	for i, h := range a.SignedHeaders {
+		if i > 0 {
+			tail.WriteByte(';')
+		}
+		tail.WriteString(h)
+	}
 	tail.WriteByte('\n')
 	tail.WriteString(payload)
 
-	stsPrefix := algorithm + "\n" + in.amzDate + "\n" + a.Date + "/" + a.Region + "/" + a.Service + "/" + terminator + "\n"
+	sts := make([]byte, 0, 128+len(a.Service)+len(a.Region))
+	sts = append(sts, algorithm+"\n"...)
+	sts = append(sts, in.amzDate...)
+	sts = append(sts, '\n')
+	sts = append(sts, a.Date...)
+	sts = append(sts, '/')
+	sts = append(sts, a.Region...)
+	sts = append(sts, '/')
+	sts = append(sts, a.Service...)
+	sts = append(sts, "/"+terminator+"\n"...)
+	hashAt := len(sts)
+
 	mac := hmac.New(sha256.New, key[:])
-	var creq []byte
+	var out [sha256.Size]byte
 	return func(uri string) []byte {
-		creq = append(creq[:0], method...)
-		creq = append(creq, '\n')
-		creq = append(creq, uri...)
-		creq = append(creq, '\n')
+		creq = append(creq[:uriAt], uri...)
 		creq = append(creq, tail.String()...)
 		sum := sha256.Sum256(creq)
+		sts = hex.AppendEncode(sts[:hashAt], sum[:])
 		mac.Reset()
-		mac.Write([]byte(stsPrefix))
-		mac.Write(hex.AppendEncode(nil, sum[:]))
-		return mac.Sum(nil)
+		mac.Write(sts)
+		return mac.Sum(out[:0])
 	}
 }
 
@@ -247,17 +272,19 @@ func payloadHash(r *http.Request, body []byte, presigned bool) (hash string, bod
 	case len(declared) == 0 && presigned:
 		return unsignedPayload, true, nil
 	}
-	sum := sha256.Sum256(body)
-	computed := hex.EncodeToString(sum[:])
+	sum := func() string {
+		s := sha256.Sum256(body)
+		return hex.EncodeToString(s[:])
+	}
 	if len(declared) == 0 {
-		return computed, true, nil
+		return sum(), true, nil
 	}
 	d := declared[0]
 	switch {
 	case d == unsignedPayload, strings.HasPrefix(d, "STREAMING-"):
-		return d, true, nil
+		return d, true, nil // not hashed: S3 bodies can be large
 	case len(d) == 2*sha256.Size && isHex(d):
-		return d, strings.EqualFold(d, computed), nil
+		return d, strings.EqualFold(d, sum()), nil
 	}
 	// Any other value would be signed but checked against nothing, letting
 	// the body change freely under a valid signature.

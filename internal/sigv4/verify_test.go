@@ -216,3 +216,21 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyCacheFilledOnlyBySuccess(t *testing.T) {
+	probe := func(service, secret string) bool {
+		spec := acmPCASpec()
+		spec.service = service
+		spec.cred = Credential{AccessKeyID: testCred.AccessKeyID, SecretAccessKey: secret}
+		r, body := toServer(t, spec.sign(t))
+		_, _ = testVerifier(signTime).Verify(context.Background(), r, body)
+		_, ok := signingKeys.get(testCred.SecretAccessKey, "20250314", "us-east-1", service)
+		return ok
+	}
+	if probe("cache-probe-forged", "guess") {
+		t.Fatal("a failed verification populated the key cache")
+	}
+	if !probe("cache-probe-real", testCred.SecretAccessKey) {
+		t.Fatal("a successful verification did not populate the key cache")
+	}
+}
