@@ -83,14 +83,13 @@ func stringFlag(fs *flag.FlagSet, name, env, def, help string) *string {
 }
 
 type commonFlags struct {
-	dataDir, database, accountID *string
+	dataDir, database *string
 }
 
-func addCommon(fs *flag.FlagSet, accountDefault string) commonFlags {
+func addCommon(fs *flag.FlagSet) commonFlags {
 	return commonFlags{
-		dataDir:   stringFlag(fs, "data-dir", "OPENPCA_DATA_DIR", "./openpca-data", "data directory"),
-		database:  stringFlag(fs, "database", "OPENPCA_DATABASE", "", "postgres:// URL (default: SQLite in the data dir)"),
-		accountID: stringFlag(fs, "account-id", "OPENPCA_ACCOUNT_ID", accountDefault, "account ID"),
+		dataDir:  stringFlag(fs, "data-dir", "OPENPCA_DATA_DIR", "./openpca-data", "data directory"),
+		database: stringFlag(fs, "database", "OPENPCA_DATABASE", "", "postgres:// URL (default: SQLite in the data dir)"),
 	}
 }
 
@@ -101,7 +100,8 @@ func serve(args []string, stderr io.Writer) error {
 	region := stringFlag(fs, "region", "OPENPCA_REGION", "us-east-1", "AWS region this server answers for")
 	s3Endpoint := stringFlag(fs, "s3-endpoint", "OPENPCA_S3_ENDPOINT", "", "external S3 endpoint for CRLs and audit reports")
 	logFormat := stringFlag(fs, "log-format", "OPENPCA_LOG_FORMAT", "text", "log format: text or json")
-	common := addCommon(fs, "000000000000")
+	common := addCommon(fs)
+	accountID := stringFlag(fs, "account-id", "OPENPCA_ACCOUNT_ID", "000000000000", "the default account's ID")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
 		Listen: *listen, DataDir: *common.dataDir, Region: *region, Database: *common.database,
-		AccountID: *common.accountID, KEK: os.Getenv("OPENPCA_KEK"),
+		AccountID: *accountID, KEK: os.Getenv("OPENPCA_KEK"),
 		AccessKeyID: os.Getenv("OPENPCA_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("OPENPCA_SECRET_ACCESS_KEY"),
 	}, server.WithLogger(log))
 	if err != nil {
@@ -147,7 +147,10 @@ func serve(args []string, stderr io.Writer) error {
 func createAccount(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("accounts create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	common := addCommon(fs, "")
+	common := addCommon(fs)
+	// Not read from OPENPCA_ACCOUNT_ID: that names the server's default
+	// account, which already exists.
+	accountID := fs.String("account-id", "", "the new account's 12-digit ID (default: random)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -157,7 +160,7 @@ func createAccount(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer res.Store.Close()
-	creds, err := accounts.New(res.Store, res.Sealer, clock.Real{}).Create(ctx, strings.TrimSpace(*common.accountID), "", "")
+	creds, err := accounts.New(res.Store, res.Sealer, clock.Real{}).Create(ctx, strings.TrimSpace(*accountID), "", "")
 	if err != nil {
 		return err
 	}

@@ -110,8 +110,11 @@ func (m *Model) Validate(op string, body []byte) *Error {
 	if err := dec.Decode(&v); err != nil {
 		return &Error{Status: 400, Type: "SerializationException", Message: "Request body is not valid JSON: " + err.Error()}
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return &Error{Status: 400, Type: "SerializationException", Message: "Request body has data after the JSON value."}
+	}
+	if v == nil {
+		v = map[string]any{} // a null body means no members, so required ones are reported
 	}
 	w := walker{m: m}
 	w.walk(name, v, "")

@@ -5,6 +5,7 @@
 package awsapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -130,7 +131,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	decode := func(v any) error {
-		if len(body) == 0 {
+		if len(bytes.TrimSpace(body)) == 0 {
 			return nil
 		}
 		if err := json.Unmarshal(body, v); err != nil {
