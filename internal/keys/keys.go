@@ -55,7 +55,7 @@ type Backend interface {
 type Software struct {
 	aead  cipher.AEAD
 	rand  io.Reader
-	cache sync.Map // string(sha256(handle)) -> crypto.Signer
+	cache sync.Map // cacheKey(handle, aad) -> crypto.Signer
 }
 
 var _ Backend = (*Software)(nil)
@@ -108,12 +108,12 @@ func (s *Software) Create(_ context.Context, alg Algorithm, aad []byte) ([]byte,
 	if err != nil {
 		return nil, nil, err
 	}
-	s.cache.Store(cacheKey(handle), signer)
+	s.cache.Store(cacheKey(handle, aad), signer)
 	return handle, signer, nil
 }
 
 func (s *Software) Signer(_ context.Context, handle, aad []byte) (crypto.Signer, error) {
-	key := cacheKey(handle)
+	key := cacheKey(handle, aad)
 	if cached, ok := s.cache.Load(key); ok {
 		return cached.(crypto.Signer), nil
 	}
@@ -158,7 +158,12 @@ func (s *Software) open(sealed, aad []byte) ([]byte, error) {
 func (s *Software) Seal(plain, aad []byte) ([]byte, error)  { return s.seal(plain, aad) }
 func (s *Software) Open(sealed, aad []byte) ([]byte, error) { return s.open(sealed, aad) }
 
-func cacheKey(handle []byte) string {
-	sum := sha256.Sum256(handle)
-	return string(sum[:])
+// cacheKey covers the aad too, so a cached signer is only handed out to the
+// owner the handle was sealed for.
+func cacheKey(handle, aad []byte) string {
+	h := sha256.New()
+	h.Write(aad)
+	h.Write([]byte{0})
+	h.Write(handle)
+	return string(h.Sum(nil))
 }
