@@ -82,6 +82,17 @@ func LoadModel(gz []byte) (*Model, error) {
 	return m, nil
 }
 
+// IsEmptyBody reports whether a body holds only JSON whitespace, which the
+// edge treats as an input with no members.
+func IsEmptyBody(body []byte) bool {
+	for _, b := range body {
+		if b != ' ' && b != '\t' && b != '\n' && b != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
 var javaUnicodeEscape = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
 
 // HasOperation reports whether the model defines the operation.
@@ -101,7 +112,7 @@ func (m *Model) Validate(op string, body []byte) *Error {
 	if !ok {
 		return nil
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	if IsEmptyBody(body) {
 		body = []byte("{}")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -110,7 +121,7 @@ func (m *Model) Validate(op string, body []byte) *Error {
 	if err := dec.Decode(&v); err != nil {
 		return &Error{Status: 400, Type: "SerializationException", Message: "Request body is not valid JSON: " + err.Error()}
 	}
-	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+	if !IsEmptyBody(body[dec.InputOffset():]) {
 		return &Error{Status: 400, Type: "SerializationException", Message: "Request body has data after the JSON value."}
 	}
 	if v == nil {

@@ -5,7 +5,6 @@
 package awsapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -131,7 +130,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	decode := func(v any) error {
-		if len(bytes.TrimSpace(body)) == 0 {
+		if IsEmptyBody(body) {
 			return nil
 		}
 		if err := json.Unmarshal(body, v); err != nil {
