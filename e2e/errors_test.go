@@ -81,7 +81,7 @@ func TestBadInputGetsAWSErrors(t *testing.T) {
 		{"fail/certificate ARN of another CA", errOf(c.GetCertificate(ctx, &acmpca.GetCertificateInput{CertificateAuthorityArn: aws.String(otherRootArn), CertificateArn: aws.String(rootArn + "/certificate/0123456789abcdef0123456789abcdef")})), "InvalidArnException"},
 		{"fail/unknown certificate", errOf(c.GetCertificate(ctx, &acmpca.GetCertificateInput{CertificateAuthorityArn: aws.String(rootArn), CertificateArn: aws.String(rootArn + "/certificate/0123456789abcdef0123456789abcdef")})), "ResourceNotFoundException"},
 		{"fail/revoke unknown serial", errOf(c.RevokeCertificate(ctx, &acmpca.RevokeCertificateInput{CertificateAuthorityArn: aws.String(rootArn), CertificateSerial: aws.String("01:02"), RevocationReason: types.RevocationReasonKeyCompromise})), "ResourceNotFoundException"},
-		{"fail/operation not built yet", errOf(c.CreatePermission(ctx, &acmpca.CreatePermissionInput{CertificateAuthorityArn: aws.String(rootArn), Principal: aws.String("acm.amazonaws.com"), Actions: []types.ActionType{types.ActionTypeIssueCertificate}})), "NotImplementedException"},
+		{"fail/operation not built yet", errOf(c.CreateCertificateAuthorityAuditReport(ctx, &acmpca.CreateCertificateAuthorityAuditReportInput{CertificateAuthorityArn: aws.String(rootArn), S3BucketName: aws.String("audit"), AuditReportResponseFormat: types.AuditReportResponseFormatJson})), "NotImplementedException"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { wantAPIError(t, tc.err, tc.want) })

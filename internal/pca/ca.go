@@ -198,7 +198,7 @@ func (s *Service) effectiveStatus(ca store.CA) string {
 }
 
 func (s *Service) DescribeCertificateAuthority(ctx context.Context, caller Caller, arn string) (CertificateAuthority, error) {
-	ca, err := s.loadCA(ctx, s.store, caller, arn)
+	ca, err := s.loadCA(ctx, s.store, caller, arn, ActionDescribeCertificateAuthority, nil)
 	if err != nil {
 		return CertificateAuthority{}, err
 	}
@@ -215,19 +215,30 @@ func (s *Service) ListCertificateAuthorities(ctx context.Context, caller Caller,
 		return ListCertificateAuthoritiesOutput{}, err
 	}
 	out := ListCertificateAuthoritiesOutput{CertificateAuthorities: []CertificateAuthority{}}
+	fetch := func(after int64, n int) ([]store.CA, error) {
+		return s.store.ListCAs(ctx, caller.AccountID, s.region, after, n)
+	}
+	visible := func(ca store.CA) (bool, error) { return !s.purged(ca), nil }
 	if in.ResourceOwner == "OTHER_ACCOUNTS" {
-		// Only CAs shared with the caller belong here; sharing comes with resource policies.
-		return out, nil
+		fetch = func(after int64, n int) ([]store.CA, error) { return s.sharedCAs(ctx, caller, after, n) }
+		visible = func(ca store.CA) (bool, error) {
+			if s.purged(ca) {
+				return false, nil
+			}
+			return s.policyAllows(ctx, s.store, ca, caller, ActionDescribeCertificateAuthority, nil)
+		}
 	}
 	var lastSeq int64
 	for {
-		cas, err := s.store.ListCAs(ctx, caller.AccountID, s.region, after, limit+1)
+		cas, err := fetch(after, limit+1)
 		if err != nil {
 			return ListCertificateAuthoritiesOutput{}, fmt.Errorf("pca: list: %w", err)
 		}
 		for _, ca := range cas {
 			after = ca.Seq
-			if s.purged(ca) {
+			if ok, err := visible(ca); err != nil {
+				return ListCertificateAuthoritiesOutput{}, err
+			} else if !ok {
 				continue
 			}
 			if len(out.CertificateAuthorities) == limit {
@@ -275,7 +286,7 @@ func (s *Service) UpdateCertificateAuthority(ctx context.Context, caller Caller,
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn)
+		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn, "", nil)
 		if err != nil {
 			return err
 		}
@@ -310,7 +321,7 @@ func (s *Service) DeleteCertificateAuthority(ctx context.Context, caller Caller,
 		return fail(InvalidArgs, "PermanentDeletionTimeInDays must be between 7 and 30.")
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn)
+		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn, "", nil)
 		if err != nil {
 			return err
 		}
@@ -331,7 +342,7 @@ func (s *Service) DeleteCertificateAuthority(ctx context.Context, caller Caller,
 
 func (s *Service) RestoreCertificateAuthority(ctx context.Context, caller Caller, arn string) error {
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		ca, err := s.loadCA(ctx, tx, caller, arn)
+		ca, err := s.loadCA(ctx, tx, caller, arn, "", nil)
 		if err != nil {
 			return err
 		}
@@ -350,7 +361,7 @@ func (s *Service) TagCertificateAuthority(ctx context.Context, caller Caller, in
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn)
+		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn, "", nil)
 		if err != nil {
 			return err
 		}
@@ -377,7 +388,7 @@ func (s *Service) UntagCertificateAuthority(ctx context.Context, caller Caller, 
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn)
+		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn, "", nil)
 		if err != nil {
 			return err
 		}
@@ -386,7 +397,7 @@ func (s *Service) UntagCertificateAuthority(ctx context.Context, caller Caller, 
 }
 
 func (s *Service) ListTags(ctx context.Context, caller Caller, in ListTagsInput) (ListTagsOutput, error) {
-	ca, err := s.loadCA(ctx, s.store, caller, in.CertificateAuthorityArn)
+	ca, err := s.loadCA(ctx, s.store, caller, in.CertificateAuthorityArn, ActionListTags, nil)
 	if err != nil {
 		return ListTagsOutput{}, err
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 func (s *Service) GetCertificateAuthorityCsr(ctx context.Context, caller Caller, arn string) (string, error) {
-	ca, err := s.loadCA(ctx, s.store, caller, arn)
+	ca, err := s.loadCA(ctx, s.store, caller, arn, "", nil)
 	if err != nil {
 		return "", err
 	}
@@ -28,7 +28,7 @@ func (s *Service) GetCertificateAuthorityCsr(ctx context.Context, caller Caller,
 }
 
 func (s *Service) GetCertificateAuthorityCertificate(ctx context.Context, caller Caller, arn string) (GetCertificateAuthorityCertificateOutput, error) {
-	ca, err := s.loadCA(ctx, s.store, caller, arn)
+	ca, err := s.loadCA(ctx, s.store, caller, arn, ActionGetCertificateAuthorityCertificate, nil)
 	if err != nil {
 		return GetCertificateAuthorityCertificateOutput{}, err
 	}
@@ -53,7 +53,7 @@ func (s *Service) ImportCertificateAuthorityCertificate(ctx context.Context, cal
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn)
+		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn, "", nil)
 		if err != nil {
 			return err
 		}

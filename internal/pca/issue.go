@@ -24,13 +24,14 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 	if len(in.ApiPassthrough) > 0 && string(in.ApiPassthrough) != "null" {
 		return "", fail(InvalidArgs, "ApiPassthrough is not supported by this server yet.")
 	}
-	ca, err := s.loadCA(ctx, s.store, caller, in.CertificateAuthorityArn)
-	if err != nil {
-		return "", err
-	}
 	templateARN := in.TemplateArn
 	if templateARN == "" {
 		templateARN = x509ca.DefaultTemplateARN
+	}
+	conditions := map[string]string{conditionTemplateArn: templateARN}
+	ca, err := s.loadCA(ctx, s.store, caller, in.CertificateAuthorityArn, ActionIssueCertificate, conditions)
+	if err != nil {
+		return "", err
 	}
 	tmpl, err := x509ca.LookupTemplate(templateARN)
 	if err != nil {
@@ -97,7 +98,7 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 			detail.Result = events.Failure
 		}
 		err = s.store.Update(ctx, func(tx store.Tx) error {
-			current, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn)
+			current, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn, ActionIssueCertificate, conditions)
 			if err != nil {
 				return err
 			}
@@ -160,7 +161,7 @@ func mustCSRKey(ca store.CA) any {
 }
 
 func (s *Service) GetCertificate(ctx context.Context, caller Caller, in GetCertificateInput) (GetCertificateOutput, error) {
-	ca, err := s.loadCA(ctx, s.store, caller, in.CertificateAuthorityArn)
+	ca, err := s.loadCA(ctx, s.store, caller, in.CertificateAuthorityArn, ActionGetCertificate, nil)
 	if err != nil {
 		return GetCertificateOutput{}, err
 	}
@@ -200,7 +201,7 @@ func (s *Service) RevokeCertificate(ctx context.Context, caller Caller, in Revok
 		return fail(InvalidArgs, "CertificateSerial %q is not a hexadecimal serial number.", in.CertificateSerial)
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn)
+		ca, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn, "", nil)
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -68,24 +69,55 @@ func New(st store.Store, kb keys.Backend, region string, opts ...Option) *Servic
 	return s
 }
 
-// loadCA resolves a CA ARN for the caller: malformed → InvalidArn, another
-// account's → AccessDenied, absent or past its restore window → ResourceNotFound.
-func (s *Service) loadCA(ctx context.Context, r store.Reader, caller Caller, arn string) (store.CA, error) {
+// loadCA resolves a CA ARN for the caller: malformed → InvalidArn, absent or
+// past its restore window → ResourceNotFound. Another account's CA needs a
+// resource policy allowing the action (action "" means owner only);
+// otherwise → AccessDenied, whether or not the CA exists.
+func (s *Service) loadCA(ctx context.Context, r store.Reader, caller Caller, arn, action string, conditions map[string]string) (store.CA, error) {
 	parsed, err := parseCAARN(arn)
 	if err != nil {
 		return store.CA{}, err
 	}
-	if parsed.Account != caller.AccountID {
-		return store.CA{}, fail(AccessDenied, "User in account %s is not authorized to access certificate authority %s.", caller.AccountID, arn)
-	}
 	ca, err := r.GetCA(ctx, parsed.ID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (ca.ARN != arn || s.purged(ca))) {
-		return store.CA{}, fail(ResourceNotFound, "Could not find certificate authority %s.", arn)
-	}
-	if err != nil {
+	found := err == nil && ca.ARN == arn && !s.purged(ca)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.CA{}, fmt.Errorf("pca: load CA: %w", err)
 	}
+	if parsed.Account != caller.AccountID {
+		allowed := false
+		if found && action != "" {
+			if allowed, err = s.policyAllows(ctx, r, ca, caller, action, conditions); err != nil {
+				return store.CA{}, err
+			}
+		}
+		if !allowed {
+			return store.CA{}, fail(AccessDenied, "User in account %s is not authorized to perform %s on resource %s.",
+				caller.AccountID, strings.TrimPrefix(action, "acm-pca:"), arn)
+		}
+	}
+	if !found {
+		return store.CA{}, fail(ResourceNotFound, "Could not find certificate authority %s.", arn)
+	}
 	return ca, nil
+}
+
+func (s *Service) policyAllows(ctx context.Context, r store.Reader, ca store.CA, caller Caller, action string, conditions map[string]string) (bool, error) {
+	stored, err := r.GetPolicy(ctx, ca.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("pca: load policy: %w", err)
+	}
+	p, err := parsePolicy(stored.Document, ca.ARN)
+	if err != nil {
+		return false, fmt.Errorf("pca: stored policy of %s: %w", ca.ARN, err)
+	}
+	context := map[string]string{conditionPrincipalAccount: caller.AccountID}
+	for k, v := range conditions {
+		context[k] = v
+	}
+	return p.allows(caller.AccountID, action, ca.ARN, context), nil
 }
 
 // purged reports a deleted CA whose restore window has passed: for every

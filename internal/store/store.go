@@ -110,6 +110,24 @@ type Idempotency struct {
 	CreatedAt   time.Time
 }
 
+// Policy is a CA's resource policy and the accounts it names, kept so that
+// CAs shared with an account can be listed without parsing every policy.
+type Policy struct {
+	CAID       string
+	Document   string
+	Principals []string
+	UpdatedAt  time.Time
+}
+
+// Permission is a CA's grant to an AWS service principal.
+type Permission struct {
+	CAID          string
+	Principal     string
+	SourceAccount string
+	Actions       []string
+	CreatedAt     time.Time
+}
+
 // Reader is the read side, usable inside and outside a transaction.
 type Reader interface {
 	GetAccessKey(ctx context.Context, accessKeyID string) (AccessKey, error)
@@ -120,6 +138,10 @@ type Reader interface {
 	ListTags(ctx context.Context, caID string) ([]Tag, error)
 	GetCertificate(ctx context.Context, caID, serial string) (Certificate, error)
 	GetIdempotency(ctx context.Context, accountID, operation, token string) (Idempotency, error)
+	// ListSharedCAs is ListCAs for CAs of other accounts whose policy names accountID.
+	ListSharedCAs(ctx context.Context, accountID, region string, afterSeq int64, limit int) ([]CA, error)
+	GetPolicy(ctx context.Context, caID string) (Policy, error)
+	ListPermissions(ctx context.Context, caID string) ([]Permission, error)
 	// ListEvents returns outbox rows with Seq > afterSeq in commit order.
 	ListEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
 }
@@ -138,6 +160,11 @@ type Tx interface {
 	UpdateCertificate(ctx context.Context, c Certificate) error
 	PutIdempotency(ctx context.Context, i Idempotency) error
 	AppendEvent(ctx context.Context, e Event) error
+	PutPolicy(ctx context.Context, p Policy) error
+	DeletePolicy(ctx context.Context, caID string) error
+	// InsertPermission fails with ErrConflict when the grant exists.
+	InsertPermission(ctx context.Context, p Permission) error
+	DeletePermission(ctx context.Context, caID, principal, sourceAccount string) error
 }
 
 // Store is a database: reads directly, writes through Update.

@@ -79,6 +79,30 @@ func New(svc *pca.Service) (*awsapi.JSONService, error) {
 			"GetCertificate": op(func(ctx context.Context, c pca.Caller, in pca.GetCertificateInput) (any, error) {
 				return svc.GetCertificate(ctx, c, in)
 			}),
+			"PutPolicy": op(func(ctx context.Context, c pca.Caller, in pca.PutPolicyInput) (any, error) {
+				return empty, svc.PutPolicy(ctx, c, in)
+			}),
+			"GetPolicy": op(func(ctx context.Context, c pca.Caller, in resourceInput) (any, error) {
+				policy, err := svc.GetPolicy(ctx, c, in.ResourceArn)
+				return struct{ Policy string }{policy}, err
+			}),
+			"DeletePolicy": op(func(ctx context.Context, c pca.Caller, in resourceInput) (any, error) {
+				return empty, svc.DeletePolicy(ctx, c, in.ResourceArn)
+			}),
+			"CreatePermission": op(func(ctx context.Context, c pca.Caller, in pca.CreatePermissionInput) (any, error) {
+				return empty, svc.CreatePermission(ctx, c, in)
+			}),
+			"DeletePermission": op(func(ctx context.Context, c pca.Caller, in pca.DeletePermissionInput) (any, error) {
+				return empty, svc.DeletePermission(ctx, c, in)
+			}),
+			"ListPermissions": op(func(ctx context.Context, c pca.Caller, in pca.ListPermissionsInput) (any, error) {
+				out, err := svc.ListPermissions(ctx, c, in)
+				wire := permissionsWire{Permissions: make([]permissionWire, len(out.Permissions)), NextToken: out.NextToken}
+				for i, p := range out.Permissions {
+					wire.Permissions[i] = permissionWire{Permission: p, CreatedAt: toEpoch(p.CreatedAt)}
+				}
+				return wire, err
+			}),
 			"RevokeCertificate": op(func(ctx context.Context, c pca.Caller, in pca.RevokeCertificateInput) (any, error) {
 				return empty, svc.RevokeCertificate(ctx, c, in)
 			}),
@@ -87,6 +111,10 @@ func New(svc *pca.Service) (*awsapi.JSONService, error) {
 }
 
 var empty = struct{}{}
+
+type resourceInput struct {
+	ResourceArn string
+}
 
 type arnInput struct {
 	CertificateAuthorityArn string
@@ -144,4 +172,14 @@ func wireCA(ca pca.CertificateAuthority) caWire {
 type listWire struct {
 	CertificateAuthorities []caWire
 	NextToken              string `json:",omitempty"`
+}
+
+type permissionWire struct {
+	pca.Permission
+	CreatedAt *epoch `json:",omitempty"`
+}
+
+type permissionsWire struct {
+	Permissions []permissionWire
+	NextToken   string `json:",omitempty"`
 }

@@ -77,4 +77,22 @@ var migrations = []string{
 		payload     BLOB NOT NULL,
 		created_at  INTEGER NOT NULL
 	);`,
+	`CREATE TABLE ca_policies (
+		ca_id      TEXT PRIMARY KEY,
+		policy     TEXT NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	CREATE TABLE ca_policy_principals (
+		account_id TEXT NOT NULL,
+		ca_id      TEXT NOT NULL,
+		PRIMARY KEY (account_id, ca_id)
+	) WITHOUT ROWID;
+	CREATE TABLE ca_permissions (
+		ca_id          TEXT NOT NULL,
+		principal      TEXT NOT NULL,
+		source_account TEXT NOT NULL,
+		actions        TEXT NOT NULL,
+		created_at     INTEGER NOT NULL,
+		PRIMARY KEY (ca_id, principal, source_account)
+	) WITHOUT ROWID;`,
 }

@@ -164,7 +164,11 @@ func (q *queries) GetCA(ctx context.Context, id string) (store.CA, error) {
 }
 
 func (q *queries) ListCAs(ctx context.Context, accountID, region string, afterSeq int64, limit int) ([]store.CA, error) {
-	rows, err := q.query(ctx, sqlListCAs, accountID, region, afterSeq, limit)
+	return q.listCAs(ctx, sqlListCAs, accountID, region, afterSeq, limit)
+}
+
+func (q *queries) listCAs(ctx context.Context, query string, args ...any) ([]store.CA, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -141,8 +141,8 @@ type queries struct {
 }
 
 func newQueries(ctx context.Context, db *sql.DB) (*queries, error) {
-	q := &queries{stmts: make(map[string]*sql.Stmt, len(allStatements))}
-	for _, text := range allStatements {
+	q := &queries{stmts: make(map[string]*sql.Stmt)}
+	for _, text := range append(allStatements, policyStatements...) {
 		st, err := db.PrepareContext(ctx, text)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: prepare %q: %w", text, err)
@@ -234,6 +234,15 @@ func (s *Store) GetCertificate(ctx context.Context, caID, serial string) (store.
 }
 func (s *Store) GetIdempotency(ctx context.Context, accountID, operation, token string) (store.Idempotency, error) {
 	return s.rq.GetIdempotency(ctx, accountID, operation, token)
+}
+func (s *Store) ListSharedCAs(ctx context.Context, accountID, region string, afterSeq int64, limit int) ([]store.CA, error) {
+	return s.rq.ListSharedCAs(ctx, accountID, region, afterSeq, limit)
+}
+func (s *Store) GetPolicy(ctx context.Context, caID string) (store.Policy, error) {
+	return s.rq.GetPolicy(ctx, caID)
+}
+func (s *Store) ListPermissions(ctx context.Context, caID string) ([]store.Permission, error) {
+	return s.rq.ListPermissions(ctx, caID)
 }
 func (s *Store) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]store.Event, error) {
 	return s.rq.ListEvents(ctx, afterSeq, limit)
