@@ -144,7 +144,7 @@ func (p *process) stop(t *testing.T) {
 }
 
 // startInProcess runs the server in this process, for tests that inject a dependency.
-func startInProcess(t *testing.T, dataDir string, opts ...server.Option) string {
+func startInProcess(t testing.TB, dataDir string, opts ...server.Option) string {
 	t.Helper()
 	opts = append([]server.Option{server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
 	srv, err := server.New(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: dataDir,
@@ -173,7 +173,7 @@ func newClient(addr, keyID, secret string) *acmpca.Client {
 func adminClient(addr string) *acmpca.Client { return newClient(addr, adminKeyID, adminSecret) }
 
 // wantAPIError requires err to be an AWS error with the given code.
-func wantAPIError(t *testing.T, err error, code string) {
+func wantAPIError(t testing.TB, err error, code string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("want %s, got success", code)
@@ -190,7 +190,7 @@ func wantAPIError(t *testing.T, err error, code string) {
 	}
 }
 
-func must[T any](t *testing.T) func(T, error) T {
+func must[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {
@@ -209,7 +209,7 @@ type caSpec struct {
 
 var ecRoot = caSpec{types.KeyAlgorithmEcPrime256v1, types.SigningAlgorithmSha256withecdsa, types.CertificateAuthorityTypeRoot, "E2E EC Root"}
 
-func createCA(t *testing.T, c *acmpca.Client, spec caSpec) string {
+func createCA(t testing.TB, c *acmpca.Client, spec caSpec) string {
 	t.Helper()
 	out := must[*acmpca.CreateCertificateAuthorityOutput](t)(c.CreateCertificateAuthority(context.Background(),
 		&acmpca.CreateCertificateAuthorityInput{
@@ -223,7 +223,7 @@ func createCA(t *testing.T, c *acmpca.Client, spec caSpec) string {
 }
 
 // issue signs a CSR and returns the certificate ARN, its PEM and the chain PEM.
-func issue(t *testing.T, c *acmpca.Client, caArn string, csr []byte, sigAlg types.SigningAlgorithm, template string, validity types.Validity) (string, string, string) {
+func issue(t testing.TB, c *acmpca.Client, caArn string, csr []byte, sigAlg types.SigningAlgorithm, template string, validity types.Validity) (string, string, string) {
 	t.Helper()
 	ctx := context.Background()
 	out := must[*acmpca.IssueCertificateOutput](t)(c.IssueCertificate(ctx, &acmpca.IssueCertificateInput{
@@ -242,7 +242,7 @@ func days(n int64) types.Validity {
 }
 
 // activateRoot takes a new ROOT CA to ACTIVE and returns its ARN and certificate.
-func activateRoot(t *testing.T, c *acmpca.Client, spec caSpec) (string, *x509.Certificate) {
+func activateRoot(t testing.TB, c *acmpca.Client, spec caSpec) (string, *x509.Certificate) {
 	t.Helper()
 	ctx := context.Background()
 	arn := createCA(t, c, spec)
@@ -254,14 +254,14 @@ func activateRoot(t *testing.T, c *acmpca.Client, spec caSpec) (string, *x509.Ce
 	return arn, parseCert(t, certPEM)
 }
 
-func describe(t *testing.T, c *acmpca.Client, arn string) *types.CertificateAuthority {
+func describe(t testing.TB, c *acmpca.Client, arn string) *types.CertificateAuthority {
 	t.Helper()
 	out := must[*acmpca.DescribeCertificateAuthorityOutput](t)(c.DescribeCertificateAuthority(context.Background(),
 		&acmpca.DescribeCertificateAuthorityInput{CertificateAuthorityArn: aws.String(arn)}))
 	return out.CertificateAuthority
 }
 
-func parseCert(t *testing.T, text string) *x509.Certificate {
+func parseCert(t testing.TB, text string) *x509.Certificate {
 	t.Helper()
 	block, _ := pem.Decode([]byte(text))
 	if block == nil {
@@ -275,7 +275,7 @@ func parseCert(t *testing.T, text string) *x509.Certificate {
 }
 
 // leafCSR makes an EC P-256 CSR for the given DNS name.
-func leafCSR(t *testing.T, dns string) []byte {
+func leafCSR(t testing.TB, dns string) []byte {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

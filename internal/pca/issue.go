@@ -21,9 +21,6 @@ const serialAttempts = 3
 // change nothing; once accepted, the outcome (issued or failed) is stored
 // with its Issuance event and the certificate ARN is returned either way.
 func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueCertificateInput) (string, error) {
-	if len(in.ApiPassthrough) > 0 && string(in.ApiPassthrough) != "null" {
-		return "", fail(InvalidArgs, "ApiPassthrough is not supported by this server yet.")
-	}
 	templateARN := in.TemplateArn
 	if templateARN == "" {
 		templateARN = x509ca.DefaultTemplateARN
@@ -40,8 +37,14 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 	if err := s.checkIssuer(ca, tmpl); err != nil {
 		return "", err
 	}
+	if err := x509ca.CheckPassthrough(tmpl, in.ApiPassthrough); err != nil {
+		return "", fail(InvalidArgs, "%s", strings.TrimPrefix(err.Error(), "x509ca: "))
+	}
 	csr, err := x509ca.ParseCSR(in.Csr)
 	if err != nil {
+		return "", fail(MalformedCSR, "%s", strings.TrimPrefix(err.Error(), "x509ca: "))
+	}
+	if err := x509ca.CheckCSRKey(csr); err != nil {
 		return "", fail(MalformedCSR, "%s", strings.TrimPrefix(err.Error(), "x509ca: "))
 	}
 	sigAlg, ok := x509ca.SignatureAlgorithm(in.SigningAlgorithm)
@@ -59,7 +62,7 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 			return "", fmt.Errorf("pca: stored certificate of %s: %w", ca.ARN, err)
 		}
 	} else if !x509ca.SamePublicKey(csr.PublicKey, mustCSRKey(ca)) {
-		return "", fail(InvalidArgs, "The RootCACertificate template signs only the certificate authority's own CSR.")
+		return "", fail(InvalidArgs, "Template %s signs only the certificate authority's own CSR.", tmpl.Name)
 	}
 	now := s.clock.Now()
 	var issuerNB, issuerNA = ca.NotBefore, ca.NotAfter
@@ -81,7 +84,12 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 		return arn, err
 	}
 
-	req := x509ca.IssueRequest{Template: tmpl, CSR: csr, Issuer: issuer, Algorithm: sigAlg, NotBefore: notBefore, NotAfter: notAfter}
+	req := x509ca.IssueRequest{Template: tmpl, CSR: csr, Issuer: issuer, Algorithm: sigAlg, NotBefore: notBefore,
+		NotAfter: notAfter, Passthrough: in.ApiPassthrough}
+	if req.CRLDistributionPoints, req.OCSPServer, err = s.revocationLinks(ca); err != nil {
+		return "", err
+	}
+
 	for attempt := 1; ; attempt++ {
 		serial, err := x509ca.RandomSerial(s.rand)
 		if err != nil {
@@ -92,7 +100,13 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 		cert := store.Certificate{CAID: ca.ID, Serial: serialHex(serial), Template: tmpl.Name, IssuedAt: now.UTC(),
 			NotBefore: notBefore, NotAfter: notAfter, Status: store.CertificateIssued}
 		detail := events.PCADetail{Result: events.Success}
-		if cert.DER, err = s.sign(ctx, ca, req); err != nil {
+		cert.DER, err = s.sign(ctx, ca, req)
+		if errors.Is(err, x509ca.ErrIssue) {
+			// The template or passthrough cannot be satisfied: the caller's
+			// mistake, refused before anything is stored.
+			return "", fail(InvalidArgs, "%s", strings.TrimPrefix(err.Error(), "x509ca: "))
+		}
+		if err != nil {
 			s.log.ErrorContext(ctx, "certificate issuance failed", "certificate", arn, "err", err)
 			cert.Status, cert.FailureReason, cert.DER = store.CertificateFailed, "Failed to sign the certificate.", nil
 			detail.Result = events.Failure
@@ -131,7 +145,7 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 func (s *Service) checkIssuer(ca store.CA, tmpl x509ca.Template) error {
 	if tmpl.SelfSigned {
 		if ca.Type != "ROOT" {
-			return fail(InvalidArgs, "The RootCACertificate template can only be used by a ROOT certificate authority.")
+			return fail(InvalidArgs, "Template %s issues a self-signed root certificate and can only be used by a ROOT certificate authority.", tmpl.Name)
 		}
 		return requireStatus(ca, StatusPendingCertificate, StatusActive)
 	}

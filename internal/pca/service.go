@@ -39,12 +39,13 @@ const idempotencyWindow = 5 * time.Minute
 
 // Service implements the AWS Private CA operations.
 type Service struct {
-	store  store.Store
-	keys   keys.Backend
-	region string
-	clock  clock.Clock
-	rand   io.Reader
-	log    *slog.Logger
+	store   store.Store
+	keys    keys.Backend
+	region  string
+	clock   clock.Clock
+	rand    io.Reader
+	log     *slog.Logger
+	baseURL string
 }
 
 // Option configures a Service.
@@ -56,13 +57,17 @@ func WithClock(c clock.Clock) Option { return func(s *Service) { s.clock = c } }
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// WithBaseURL sets this server's URL as clients reach it, for the CRL and
+// OCSP links in issued certificates (default http://127.0.0.1:8080).
+func WithBaseURL(u string) Option { return func(s *Service) { s.baseURL = strings.TrimSuffix(u, "/") } }
+
 // WithRandom sets the randomness for serial numbers (default: crypto/rand).
 func WithRandom(r io.Reader) Option { return func(s *Service) { s.rand = r } }
 
 // New returns the service for one region.
 func New(st store.Store, kb keys.Backend, region string, opts ...Option) *Service {
 	s := &Service{store: st, keys: kb, region: region, clock: clock.Real{}, rand: rand.Reader,
-		log: slog.New(slog.DiscardHandler)}
+		log: slog.New(slog.DiscardHandler), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}

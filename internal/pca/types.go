@@ -141,7 +141,7 @@ type Validity struct {
 }
 
 type IssueCertificateInput struct {
-	ApiPassthrough          json.RawMessage
+	ApiPassthrough          *x509ca.APIPassthrough
 	CertificateAuthorityArn string
 	Csr                     []byte
 	SigningAlgorithm        string

@@ -134,9 +134,16 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
-	service := pca.New(s.store, s.keys, cfg.Region, pca.WithClock(s.clock), pca.WithLogger(s.log))
+	s.listener, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		s.store.Close()
+		return nil, fmt.Errorf("server: listen: %w", err)
+	}
+	service := pca.New(s.store, s.keys, cfg.Region, pca.WithClock(s.clock), pca.WithLogger(s.log),
+		pca.WithBaseURL("http://"+s.listener.Addr().String()))
 	pcaAPI, err := pcaapi.New(service)
 	if err != nil {
+		s.listener.Close()
 		s.store.Close()
 		return nil, err
 	}
@@ -149,11 +156,6 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("/", edge)
-	s.listener, err = net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		s.store.Close()
-		return nil, fmt.Errorf("server: listen: %w", err)
-	}
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}

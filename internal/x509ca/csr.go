@@ -2,7 +2,10 @@ package x509ca
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -119,4 +122,33 @@ func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
 		return nil, fmt.Errorf("%w: signature does not verify: %v", ErrMalformedCSR, err)
 	}
 	return csr, nil
+}
+
+// RSA moduli CheckCSRKey accepts. AWS's own key algorithms stop at RSA_4096,
+// but it documents no limit for the keys it certifies; 8192 bits is the
+// largest size in common use, and refusing larger keeps a CSR from making
+// every later signature check slow.
+const (
+	minRSABits = 2048
+	maxRSABits = 8192
+)
+
+// CheckCSRKey refuses CSR keys AWS Private CA does not certify: RSA below
+// 2048 bits (or above 8192), EC other than P-256, P-384 and P-521, and
+// every other algorithm.
+func CheckCSRKey(csr *x509.CertificateRequest) error {
+	switch k := csr.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if bits := k.N.BitLen(); bits < minRSABits || bits > maxRSABits {
+			return fmt.Errorf("%w: RSA key of %d bits; %d to %d bits are accepted", ErrMalformedCSR, bits, minRSABits, maxRSABits)
+		}
+		return nil
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+			return nil
+		}
+		return fmt.Errorf("%w: EC key on curve %s; P-256, P-384 and P-521 are accepted", ErrMalformedCSR, k.Curve.Params().Name)
+	}
+	return fmt.Errorf("%w: %s keys are not accepted; use RSA or EC", ErrMalformedCSR, csr.PublicKeyAlgorithm)
 }

@@ -25,48 +25,37 @@ type IssueRequest struct {
 	Serial    *big.Int
 	NotBefore time.Time
 	NotAfter  time.Time
+	// Passthrough is IssueCertificate's ApiPassthrough; only templates with
+	// APIPassthrough accept one.
+	Passthrough *APIPassthrough
+	// CRLDistributionPoints and OCSPServer come from the CA's revocation
+	// configuration; empty means that kind of revocation is off. Root
+	// templates ignore both: a self-signed certificate cannot be revoked.
+	CRLDistributionPoints []string
+	OCSPServer            string
 }
 
 // ErrIssue reports a request the template or issuer cannot satisfy.
 var ErrIssue = errors.New("x509ca: cannot issue")
 
-// Issue signs a certificate for the CSR's key under the template and checks
-// the result against the issuer before returning it.
+// Issue signs a certificate for the CSR's key under the template. Values
+// come, per extension, from the template first, then the ApiPassthrough
+// (API templates), then the CSR (CSR templates; the subject alternative
+// names on every template), as AWS's template order of operations says.
 func Issue(req IssueRequest) ([]byte, error) {
 	t := req.Template
-	ski, err := subjectKeyID(req.CSR.PublicKey)
-	if err != nil {
+	if err := CheckPassthrough(t, req.Passthrough); err != nil {
 		return nil, err
 	}
-	cert := &x509.Certificate{
-		SerialNumber:          req.Serial,
-		RawSubject:            req.CSR.RawSubject,
-		PublicKey:             req.CSR.PublicKey,
-		NotBefore:             req.NotBefore,
-		NotAfter:              req.NotAfter,
-		SignatureAlgorithm:    req.Algorithm,
-		KeyUsage:              t.KeyUsage,
-		ExtKeyUsage:           t.ExtKeyUsage,
-		BasicConstraintsValid: true,
-		IsCA:                  t.IsCA,
-		SubjectKeyId:          ski,
-	}
-	if t.IsCA {
-		cert.MaxPathLen = t.PathLen
-		cert.MaxPathLenZero = t.PathLen == 0
-	}
-	if t.CopyCSRSANs {
-		cert.DNSNames = req.CSR.DNSNames
-		cert.EmailAddresses = req.CSR.EmailAddresses
-		cert.IPAddresses = req.CSR.IPAddresses
-		cert.URIs = req.CSR.URIs
+	api, err := compilePassthrough(req.Passthrough)
+	if err != nil {
+		return nil, err
 	}
 	parent := req.Issuer
 	if t.SelfSigned {
 		if !samePublicKey(req.CSR.PublicKey, req.Signer.Public()) {
 			return nil, fmt.Errorf("%w: a root CA certificate must be for the CA's own key", ErrIssue)
 		}
-		parent = cert
 	} else {
 		if parent == nil {
 			return nil, fmt.Errorf("%w: the CA has no certificate to issue under", ErrIssue)
@@ -76,11 +65,48 @@ func Issue(req IssueRequest) ([]byte, error) {
 			return nil, fmt.Errorf("%w: the issuing CA's path length constraint (%d) does not allow a subordinate CA with path length %d",
 				ErrIssue, parent.MaxPathLen, t.PathLen)
 		}
-		cert.AuthorityKeyId = parent.SubjectKeyId
+	}
+
+	rawSubject := req.CSR.RawSubject
+	if api.rawSubject != nil {
+		rawSubject = api.rawSubject
+	}
+	emptySubject, err := isEmptyName(rawSubject)
+	if err != nil {
+		return nil, err
+	}
+	if t.IsCA && emptySubject {
+		// RFC 5280 4.1.2.6: a CA's subject MUST be a non-empty DN, since
+		// path building matches it against its certificates' issuers.
+		return nil, fmt.Errorf("%w: a CA certificate needs a non-empty subject", ErrIssue)
+	}
+
+	exts, err := assembleExtensions(req, api, emptySubject)
+	if err != nil {
+		return nil, err
+	}
+
+	cert := &x509.Certificate{
+		SerialNumber:       req.Serial,
+		RawSubject:         rawSubject,
+		NotBefore:          req.NotBefore,
+		NotAfter:           req.NotAfter,
+		SignatureAlgorithm: req.Algorithm,
+		ExtraExtensions:    exts,
+	}
+	if t.SelfSigned {
+		cert.PublicKey = req.CSR.PublicKey
+		parent = cert
 	}
 	der, err := x509.CreateCertificate(rand.Reader, cert, parent, req.CSR.PublicKey, req.Signer)
 	if err != nil {
 		return nil, fmt.Errorf("x509ca: sign: %w", err)
+	}
+	// Passthrough bytes reach the certificate verbatim; a value crypto/x509
+	// cannot read back (say, a malformed name constraints extension) is the
+	// request's fault, and nobody should be handed the certificate.
+	if _, err := x509.ParseCertificate(der); err != nil {
+		return nil, fmt.Errorf("%w: the resulting certificate does not parse: %v", ErrIssue, err)
 	}
 	return der, nil
 }

@@ -61,7 +61,7 @@ func (s Subject) Name() (pkix.Name, error) {
 		for _, a := range s.CustomAttributes {
 			oid, err := ParseOID(a.ObjectIdentifier)
 			if err != nil {
-				return pkix.Name{}, fmt.Errorf("%w: custom attribute: %v", ErrInvalidSubject, err)
+				return pkix.Name{}, fmt.Errorf("%w: custom attribute: %s", ErrInvalidSubject, nested(err))
 			}
 			n.ExtraNames = append(n.ExtraNames, pkix.AttributeTypeAndValue{Type: oid, Value: a.Value})
 		}
@@ -122,4 +122,32 @@ func ParseOID(text string) (asn1.ObjectIdentifier, error) {
 		return nil, fmt.Errorf("x509ca: object identifier %q has invalid leading arcs", text)
 	}
 	return oid, nil
+}
+
+// marshalSubject is the DER Name for a subject given through the API.
+func marshalSubject(s Subject) ([]byte, error) {
+	n, err := s.Name()
+	if err != nil {
+		return nil, err
+	}
+	der, err := asn1.Marshal(n.ToRDNSequence())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidSubject, err)
+	}
+	return der, nil
+}
+
+// nested is another x509ca error's text for use inside a new message,
+// without repeating the package prefix.
+func nested(err error) string { return strings.TrimPrefix(err.Error(), "x509ca: ") }
+
+// isEmptyName reports whether a DER Name has no RDNs; RFC 5280 ties both
+// SAN criticality and CA eligibility to that.
+func isEmptyName(raw []byte) (bool, error) {
+	var rdns pkix.RDNSequence
+	rest, err := asn1.Unmarshal(raw, &rdns)
+	if err != nil || len(rest) != 0 {
+		return false, fmt.Errorf("%w: the subject is not a DER-encoded Name", ErrIssue)
+	}
+	return len(rdns) == 0, nil
 }

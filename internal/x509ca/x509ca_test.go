@@ -1,16 +1,18 @@
 package x509ca
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"math/big"
 	"testing"
-	"time"
 )
 
 func TestSubjectName(t *testing.T) {
@@ -38,7 +40,7 @@ func TestSubjectName(t *testing.T) {
 	}
 }
 
-func newKey(t *testing.T) *ecdsa.PrivateKey {
+func newKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -58,85 +60,6 @@ func csrFor(t *testing.T, key *ecdsa.PrivateKey, cn string, dns ...string) *x509
 		t.Fatal(err)
 	}
 	return csr
-}
-
-func TestTemplates(t *testing.T) {
-	rootKey := newKey(t)
-	now := time.Now()
-	lookup := func(name string) Template {
-		tmpl, err := LookupTemplate(TemplateARNPrefix + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tmpl
-	}
-	issue := func(tmpl Template, csr *x509.CertificateRequest, issuer *x509.Certificate) *x509.Certificate {
-		serial, _ := RandomSerial(rand.Reader)
-		der, err := Issue(IssueRequest{Template: tmpl, CSR: csr, Issuer: issuer, Signer: rootKey, Algorithm: x509.ECDSAWithSHA256,
-			Serial: serial, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	root := issue(lookup("RootCACertificate/V1"), csrFor(t, rootKey, "root"), nil)
-	if !root.IsCA || root.MaxPathLen != -1 || root.KeyUsage != x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign|x509.KeyUsageCRLSign || len(root.SubjectKeyId) != 20 {
-		t.Fatalf("root: IsCA=%v MaxPathLen=%d KeyUsage=%b", root.IsCA, root.MaxPathLen, root.KeyUsage)
-	}
-	cases := []struct {
-		name    string
-		isCA    bool
-		pathLen int
-		ku      x509.KeyUsage
-		eku     []x509.ExtKeyUsage
-	}{
-		{"SubordinateCACertificate_PathLen0/V1", true, 0, x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign | x509.KeyUsageCRLSign, nil},
-		{"SubordinateCACertificate_PathLen3/V1", true, 3, x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign | x509.KeyUsageCRLSign, nil},
-		{"EndEntityCertificate/V1", false, -1, x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}},
-		{"EndEntityClientAuthCertificate/V1", false, -1, x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}},
-		{"EndEntityServerAuthCertificate/V1", false, -1, x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}},
-		{"CodeSigningCertificate/V1", false, -1, x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}},
-		{"OCSPSigningCertificate/V1", false, -1, x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}},
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(root)
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := issue(lookup(tc.name), csrFor(t, newKey(t), "subject", "a.example"), root)
-			if c.IsCA != tc.isCA || c.MaxPathLen != tc.pathLen || c.KeyUsage != tc.ku || len(c.ExtKeyUsage) != len(tc.eku) {
-				t.Fatalf("IsCA=%v MaxPathLen=%d KeyUsage=%b EKU=%v", c.IsCA, c.MaxPathLen, c.KeyUsage, c.ExtKeyUsage)
-			}
-			for i := range tc.eku {
-				if c.ExtKeyUsage[i] != tc.eku[i] {
-					t.Fatalf("EKU %v", c.ExtKeyUsage)
-				}
-			}
-			if string(c.AuthorityKeyId) != string(root.SubjectKeyId) || len(c.SubjectKeyId) != 20 {
-				t.Fatal("AKI/SKI")
-			}
-			if !tc.isCA && (len(c.DNSNames) != 1 || c.DNSNames[0] != "a.example") {
-				t.Fatalf("SANs %v", c.DNSNames)
-			}
-			if _, err := c.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-	// A root template only signs the CA's own key.
-	if _, err := Issue(IssueRequest{Template: lookup("RootCACertificate/V1"), CSR: csrFor(t, newKey(t), "x"), Signer: rootKey,
-		Algorithm: x509.ECDSAWithSHA256, Serial: big.NewInt(1), NotBefore: now, NotAfter: now.Add(time.Hour)}); !errors.Is(err, ErrIssue) {
-		t.Fatalf("foreign key self-signed: %v", err)
-	}
-	if _, err := LookupTemplate(TemplateARNPrefix + "BlankEndEntityCertificate_APIPassthrough/V1"); !errors.Is(err, ErrUnsupportedTemplate) {
-		t.Fatalf("blank template: %v", err)
-	}
-	if _, err := LookupTemplate(TemplateARNPrefix + "Nope/V1"); !errors.Is(err, ErrUnknownTemplate) {
-		t.Fatalf("unknown template: %v", err)
-	}
 }
 
 func TestRandomSerial(t *testing.T) {
@@ -169,5 +92,37 @@ func TestParseCSR(t *testing.T) {
 	}
 	if _, err := ParseCSR(csr.Raw); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCheckCSRKey(t *testing.T) {
+	csrWith := func(key crypto.Signer) *x509.CertificateRequest {
+		return newCSR(t, key, pkix.Name{CommonName: "k"}, nil)
+	}
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	p521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	p224, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	_, ed, _ := ed25519.GenerateKey(rand.Reader)
+	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []crypto.Signer{newKey(t), p384, p521, rsaKey()} {
+		if err := CheckCSRKey(csrWith(key)); err != nil {
+			t.Errorf("%T: %v", key.Public(), err)
+		}
+	}
+	for _, key := range []crypto.Signer{p224, ed, rsa1024} {
+		if err := CheckCSRKey(csrWith(key)); !errors.Is(err, ErrMalformedCSR) {
+			t.Errorf("%T accepted: %v", key.Public(), err)
+		}
+	}
+	huge := &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 8192), E: 65537} // 8193 bits
+	if err := CheckCSRKey(&x509.CertificateRequest{PublicKey: huge}); !errors.Is(err, ErrMalformedCSR) {
+		t.Errorf("8193-bit RSA accepted: %v", err)
+	}
+	largest := &rsa.PublicKey{N: new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 8192), big.NewInt(1)), E: 65537}
+	if err := CheckCSRKey(&x509.CertificateRequest{PublicKey: largest}); err != nil {
+		t.Errorf("8192-bit RSA refused: %v", err)
 	}
 }
