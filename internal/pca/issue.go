@@ -69,7 +69,11 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 	if tmpl.SelfSigned {
 		issuerNB, issuerNA = now.Add(-backdate), now.AddDate(100, 0, 0)
 	}
-	notBefore, notAfter, err := validityWindow(in, now, ca.UsageMode, issuerNB, issuerNA)
+	usage := ca.UsageMode
+	if tmpl.SelfSigned {
+		usage = "" // the 7-day cap is for what a short-lived CA issues, not for its own certificate
+	}
+	notBefore, notAfter, err := validityWindow(in, now, usage, issuerNB, issuerNA)
 	if err != nil {
 		return "", err
 	}

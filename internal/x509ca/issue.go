@@ -105,8 +105,14 @@ func Issue(req IssueRequest) ([]byte, error) {
 	// Passthrough bytes reach the certificate verbatim; a value crypto/x509
 	// cannot read back (say, a malformed name constraints extension) is the
 	// request's fault, and nobody should be handed the certificate.
-	if _, err := x509.ParseCertificate(der); err != nil {
+	parsed, err := x509.ParseCertificate(der)
+	if err != nil {
 		return nil, fmt.Errorf("%w: the resulting certificate does not parse: %v", ErrIssue, err)
+	}
+	// Blank CA templates leave key usage to the API or the CSR; a CA
+	// certificate without keyCertSign is invalid (RFC 5280 4.2.1.3, 4.2.1.9).
+	if parsed.IsCA && parsed.KeyUsage&x509.KeyUsageCertSign == 0 {
+		return nil, fmt.Errorf("%w: template %s leaves key usage to the request, and a CA certificate needs keyCertSign: supply it through ApiPassthrough or the CSR", ErrIssue, t.Name)
 	}
 	return der, nil
 }

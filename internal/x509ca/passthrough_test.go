@@ -103,7 +103,9 @@ func TestPassthroughPrecedence(t *testing.T) {
 				issuer = &testCA{key: key, alg: x509.ECDSAWithSHA256}
 			}
 			req := issuer.request(tmpl, csr)
-			req.Passthrough = &APIPassthrough{Subject: &Subject{CommonName: "from-api", Organization: "Org", Title: "T"}}
+			// keyCertSign for the blank root, which leaves key usage to the request.
+			req.Passthrough = &APIPassthrough{Subject: &Subject{CommonName: "from-api", Organization: "Org", Title: "T"},
+				Extensions: &Extensions{KeyUsage: &KeyUsage{KeyCertSign: true, CRLSign: true}}}
 			c := mustIssue(t, req)
 			if c.Subject.CommonName != "from-api" || c.Subject.Organization[0] != "Org" || len(c.Subject.Names) != 3 {
 				t.Fatalf("%s: subject %v", name, c.Subject)
@@ -138,14 +140,14 @@ func TestPassthroughPrecedence(t *testing.T) {
 	})
 	t.Run("CSR extensions copied only by CSR passthrough templates", func(t *testing.T) {
 		for name, copied := range map[string]bool{
-			"EndEntityCertificate/V1":                                  false,
-			"EndEntityCertificate_APIPassthrough/V1":                   false,
-			"EndEntityCertificate_CSRPassthrough/V1":                   true,
-			"EndEntityCertificate_APICSRPassthrough/V1":                true,
-			"SubordinateCACertificate_PathLen2/V1":                     false,
-			"SubordinateCACertificate_PathLen2_CSRPassthrough/V1":      true,
-			"BlankSubordinateCACertificate_PathLen1_APIPassthrough/V1": false,
-			"BlankSubordinateCACertificate_PathLen1_CSRPassthrough/V1": true,
+			"EndEntityCertificate/V1":                             false,
+			"EndEntityCertificate_APIPassthrough/V1":              false,
+			"EndEntityCertificate_CSRPassthrough/V1":              true,
+			"EndEntityCertificate_APICSRPassthrough/V1":           true,
+			"SubordinateCACertificate_PathLen2/V1":                false,
+			"SubordinateCACertificate_PathLen2_CSRPassthrough/V1": true,
+			"BlankEndEntityCertificate_APIPassthrough/V1":         false,
+			"BlankEndEntityCertificate_CSRPassthrough/V1":         true,
 		} {
 			c := issueWith(t, name, csrWithExtras(t), nil)
 			got := findExt(c, oidTestCustom)

@@ -148,8 +148,18 @@ func TestEveryTemplate(t *testing.T) {
 					ca = &testCA{key: key, alg: ca.alg}
 				}
 				csr := newCSR(t, key, pkix.Name{CommonName: "subject", Organization: []string{"Org"}}, nil, "a.example")
+				if tmpl.IsCA && tmpl.KeyUsage == 0 {
+					// Blank CA templates leave key usage to the request, and a
+					// CA certificate must have keyCertSign.
+					ku := []pkix.Extension{{Id: oidExtensionKeyUsage, Critical: true, Value: kuDER(t, x509.KeyUsageCertSign|x509.KeyUsageCRLSign)}}
+					csr = newCSR(t, key, pkix.Name{CommonName: "subject", Organization: []string{"Org"}}, ku, "a.example")
+					w.ku = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
+				}
 				req := ca.request(tmpl, csr)
 				req.CRLDistributionPoints, req.OCSPServer = []string{crl}, ocsp
+				if tmpl.IsCA && tmpl.KeyUsage == 0 && tmpl.APIPassthrough {
+					req.Passthrough = &APIPassthrough{Extensions: &Extensions{KeyUsage: &KeyUsage{KeyCertSign: true, CRLSign: true}}}
+				}
 				c := mustIssue(t, req)
 				checkTemplateCert(t, c, csr, ca, w)
 				if w.root {
@@ -254,10 +264,20 @@ func TestPathLenAgainstIssuer(t *testing.T) {
 		"SubordinateCACertificate_PathLen1/V1":                     false,
 		"BlankSubordinateCACertificate_PathLen2_CSRPassthrough/V1": false,
 	} {
-		_, err := Issue(sub.request(mustTemplate(t, name), newCSR(t, newKey(t), pkix.Name{CommonName: "x"}, nil)))
+		tmpl := mustTemplate(t, name)
+		req := sub.request(tmpl, newCSR(t, newKey(t), pkix.Name{CommonName: "x"}, nil))
+		if tmpl.APIPassthrough {
+			req.Passthrough = &APIPassthrough{Extensions: &Extensions{KeyUsage: &KeyUsage{KeyCertSign: true, CRLSign: true}}}
+		}
+		_, err := Issue(req)
 		if (err == nil) != ok || (err != nil && !errors.Is(err, ErrIssue)) {
 			t.Errorf("%s under pathlen 1: %v", name, err)
 		}
+	}
+	// A blank CA template given no keyCertSign would make an invalid CA certificate.
+	if _, err := Issue(root.request(mustTemplate(t, "BlankSubordinateCACertificate_PathLen0_APIPassthrough/V1"),
+		newCSR(t, newKey(t), pkix.Name{CommonName: "x"}, nil))); !errors.Is(err, ErrIssue) {
+		t.Fatalf("blank CA without keyCertSign: %v", err)
 	}
 	// A root template only signs the CA's own key.
 	req := root.request(mustTemplate(t, "RootCACertificate/V1"), newCSR(t, newKey(t), pkix.Name{CommonName: "x"}, nil))
