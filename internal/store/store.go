@@ -93,6 +93,7 @@ type Certificate struct {
 type Event struct {
 	Seq        int64
 	ID         string
+	BusName    string // "" means "default"
 	AccountID  string
 	Region     string
 	DetailType string
@@ -130,6 +131,7 @@ type Permission struct {
 
 // Reader is the read side, usable inside and outside a transaction.
 type Reader interface {
+	BusReader
 	GetAccessKey(ctx context.Context, accessKeyID string) (AccessKey, error)
 	GetAccount(ctx context.Context, accountID string) (Account, error)
 	GetCA(ctx context.Context, id string) (CA, error)
@@ -149,6 +151,7 @@ type Reader interface {
 // Tx is one write transaction.
 type Tx interface {
 	Reader
+	BusTx
 	InsertAccount(ctx context.Context, a Account) error
 	InsertAccessKey(ctx context.Context, k AccessKey) error
 	InsertCA(ctx context.Context, ca CA) error
@@ -172,5 +175,8 @@ type Store interface {
 	Reader
 	// Update runs fn in one transaction and commits it when fn returns nil.
 	Update(ctx context.Context, fn func(Tx) error) error
+	// Changed is closed after the next commit that appended events or
+	// deliveries, so the relay and the deliverer wake without polling.
+	Changed() <-chan struct{}
 	Close() error
 }

@@ -95,4 +95,59 @@ var migrations = []string{
 		created_at     INTEGER NOT NULL,
 		PRIMARY KEY (ca_id, principal, source_account)
 	) WITHOUT ROWID;`,
+	// 3: the event bus — buses, rules, targets, the relay's cursor and the
+	// per-target delivery queue (retry timers live here, not in memory).
+	`CREATE TABLE event_buses (
+		account_id TEXT NOT NULL,
+		region     TEXT NOT NULL,
+		name       TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (account_id, region, name)
+	) WITHOUT ROWID;
+	CREATE TABLE event_rules (
+		account_id          TEXT NOT NULL,
+		region              TEXT NOT NULL,
+		bus_name            TEXT NOT NULL,
+		name                TEXT NOT NULL,
+		event_pattern       TEXT NOT NULL DEFAULT '',
+		schedule_expression TEXT NOT NULL DEFAULT '',
+		state               TEXT NOT NULL,
+		description         TEXT NOT NULL DEFAULT '',
+		role_arn            TEXT NOT NULL DEFAULT '',
+		created_at          INTEGER NOT NULL,
+		PRIMARY KEY (account_id, region, bus_name, name)
+	) WITHOUT ROWID;
+	CREATE TABLE event_targets (
+		account_id TEXT NOT NULL,
+		region     TEXT NOT NULL,
+		bus_name   TEXT NOT NULL,
+		rule_name  TEXT NOT NULL,
+		target_id  TEXT NOT NULL,
+		arn        TEXT NOT NULL,
+		config     BLOB NOT NULL,
+		PRIMARY KEY (account_id, region, bus_name, rule_name, target_id)
+	) WITHOUT ROWID;
+	ALTER TABLE outbox ADD COLUMN bus_name TEXT NOT NULL DEFAULT 'default';
+	CREATE TABLE dispatch_cursors (
+		name        TEXT PRIMARY KEY,
+		seq         INTEGER NOT NULL,
+		lease_owner TEXT NOT NULL DEFAULT '',
+		lease_until INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE deliveries (
+		id          INTEGER PRIMARY KEY AUTOINCREMENT,
+		event_id    TEXT NOT NULL,
+		account_id  TEXT NOT NULL,
+		region      TEXT NOT NULL,
+		rule_arn    TEXT NOT NULL,
+		target_id   TEXT NOT NULL,
+		target_arn  TEXT NOT NULL,
+		target      BLOB NOT NULL,
+		payload     BLOB NOT NULL,
+		attempts    INTEGER NOT NULL DEFAULT 0,
+		event_time  INTEGER NOT NULL,
+		next_at     INTEGER NOT NULL,
+		last_error  TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX deliveries_due ON deliveries(next_at);`,
 }

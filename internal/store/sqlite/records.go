@@ -57,9 +57,9 @@ const (
 		request_hash = excluded.request_hash, result = excluded.result, created_at = excluded.created_at`
 	sqlGetIdempotency = `SELECT account_id, operation, token, request_hash, result, created_at FROM idempotency
 		WHERE account_id = ? AND operation = ? AND token = ?`
-	sqlAppendEvent = `INSERT INTO outbox (event_id, account_id, region, detail_type, payload, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`
-	sqlListEvents = `SELECT seq, event_id, account_id, region, detail_type, payload, created_at FROM outbox
+	sqlAppendEvent = `INSERT INTO outbox (event_id, account_id, region, bus_name, detail_type, payload, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlListEvents = `SELECT seq, event_id, account_id, region, bus_name, detail_type, payload, created_at FROM outbox
 		WHERE seq > ? ORDER BY seq LIMIT ?`
 )
 
@@ -282,7 +282,14 @@ func (q *queries) GetIdempotency(ctx context.Context, accountID, operation, toke
 }
 
 func (q *queries) AppendEvent(ctx context.Context, e store.Event) error {
-	_, err := q.exec(ctx, sqlAppendEvent, e.ID, e.AccountID, e.Region, e.DetailType, e.Payload, ts(e.CreatedAt))
+	bus := e.BusName
+	if bus == "" {
+		bus = "default"
+	}
+	_, err := q.exec(ctx, sqlAppendEvent, e.ID, e.AccountID, e.Region, bus, e.DetailType, e.Payload, ts(e.CreatedAt))
+	if err == nil && q.changed != nil {
+		*q.changed = true
+	}
 	return err
 }
 
@@ -296,7 +303,7 @@ func (q *queries) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]
 	for rows.Next() {
 		var e store.Event
 		var created int64
-		if err := rows.Scan(&e.Seq, &e.ID, &e.AccountID, &e.Region, &e.DetailType, &e.Payload, &created); err != nil {
+		if err := rows.Scan(&e.Seq, &e.ID, &e.AccountID, &e.Region, &e.BusName, &e.DetailType, &e.Payload, &created); err != nil {
 			return nil, err
 		}
 		e.CreatedAt = fromTS(created)

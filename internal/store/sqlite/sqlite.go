@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/openpca/openpca/internal/store"
 
@@ -22,10 +24,11 @@ import (
 
 // Store is a store.Store on one SQLite database file.
 type Store struct {
-	write *sql.DB
-	read  *sql.DB
-	wq    *queries
-	rq    *queries
+	changed store.Signal
+	write   *sql.DB
+	read    *sql.DB
+	wq      *queries
+	rq      *queries
 }
 
 var _ store.Store = (*Store)(nil)
@@ -114,7 +117,8 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	t := &tx{queries: s.wq.inTx(sqlTx)}
+	var changed bool
+	t := &tx{queries: s.wq.inTx(sqlTx, &changed)}
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -122,8 +126,14 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
+	if changed {
+		s.changed.Fire()
+	}
 	return nil
 }
+
+// Changed implements store.Store.
+func (s *Store) Changed() <-chan struct{} { return s.changed.C() }
 
 // querier is what *sql.DB and *sql.Tx share.
 type querier interface {
@@ -136,13 +146,16 @@ type querier interface {
 // transaction the prepared statement is rebound to it. The map is read-only
 // after newQueries, so concurrent use needs no lock.
 type queries struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
+	tx *sql.Tx
+	// changed, inside a transaction, records that it appended events or
+	// deliveries, so that Update fires the store's signal after commit.
+	changed *bool
+	stmts   map[string]*sql.Stmt
 }
 
 func newQueries(ctx context.Context, db *sql.DB) (*queries, error) {
 	q := &queries{stmts: make(map[string]*sql.Stmt)}
-	for _, text := range append(allStatements, policyStatements...) {
+	for _, text := range slices.Concat(allStatements, policyStatements, busStatements) {
 		st, err := db.PrepareContext(ctx, text)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: prepare %q: %w", text, err)
@@ -152,9 +165,9 @@ func newQueries(ctx context.Context, db *sql.DB) (*queries, error) {
 	return q, nil
 }
 
-func (q *queries) inTx(t *sql.Tx) *queries {
+func (q *queries) inTx(t *sql.Tx, changed *bool) *queries {
 	c := *q
-	c.tx = t
+	c.tx, c.changed = t, changed
 	return &c
 }
 
@@ -243,6 +256,33 @@ func (s *Store) GetPolicy(ctx context.Context, caID string) (store.Policy, error
 }
 func (s *Store) ListPermissions(ctx context.Context, caID string) ([]store.Permission, error) {
 	return s.rq.ListPermissions(ctx, caID)
+}
+func (s *Store) GetEventBus(ctx context.Context, accountID, region, name string) (store.EventBus, error) {
+	return s.rq.GetEventBus(ctx, accountID, region, name)
+}
+func (s *Store) ListEventBuses(ctx context.Context, accountID, region string) ([]store.EventBus, error) {
+	return s.rq.ListEventBuses(ctx, accountID, region)
+}
+func (s *Store) GetRule(ctx context.Context, accountID, region, bus, name string) (store.Rule, error) {
+	return s.rq.GetRule(ctx, accountID, region, bus, name)
+}
+func (s *Store) ListRules(ctx context.Context, accountID, region, bus string) ([]store.Rule, error) {
+	return s.rq.ListRules(ctx, accountID, region, bus)
+}
+func (s *Store) ListTargets(ctx context.Context, accountID, region, bus, rule string) ([]store.Target, error) {
+	return s.rq.ListTargets(ctx, accountID, region, bus, rule)
+}
+func (s *Store) ListBusTargets(ctx context.Context, accountID, region, bus string) ([]store.Target, error) {
+	return s.rq.ListBusTargets(ctx, accountID, region, bus)
+}
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]store.Delivery, error) {
+	return s.rq.DueDeliveries(ctx, now, limit)
+}
+func (s *Store) NextDeliveryAt(ctx context.Context) (time.Time, error) {
+	return s.rq.NextDeliveryAt(ctx)
+}
+func (s *Store) GetCursor(ctx context.Context, name string) (int64, error) {
+	return s.rq.GetCursor(ctx, name)
 }
 func (s *Store) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]store.Event, error) {
 	return s.rq.ListEvents(ctx, afterSeq, limit)
