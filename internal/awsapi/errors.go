@@ -10,6 +10,9 @@ type Error struct {
 	Status  int
 	Type    string
 	Message string
+	// QueryCode is the legacy query-protocol code sent in x-amzn-query-error
+	// when it differs from Type (SQS: "AWS.SimpleQueueService.NonExistentQueue").
+	QueryCode string
 }
 
 func (e *Error) Error() string { return "awsapi: " + e.Type + ": " + e.Message }
@@ -25,7 +28,11 @@ func writeJSONError(w http.ResponseWriter, contentType string, e *Error, queryEr
 		if e.Status >= 500 {
 			fault = "Receiver"
 		}
-		h.Set("x-amzn-query-error", e.Type+";"+fault)
+		code := e.Type
+		if e.QueryCode != "" {
+			code = e.QueryCode
+		}
+		h.Set("x-amzn-query-error", code+";"+fault)
 	}
 	w.WriteHeader(e.Status)
 	body, _ := json.Marshal(struct {

@@ -18,9 +18,11 @@ import (
 	"github.com/openpca/openpca/internal/accounts"
 	"github.com/openpca/openpca/internal/awsapi"
 	"github.com/openpca/openpca/internal/awsapi/pcaapi"
+	"github.com/openpca/openpca/internal/awsapi/sqsapi"
 	"github.com/openpca/openpca/internal/clock"
 	"github.com/openpca/openpca/internal/keys"
 	"github.com/openpca/openpca/internal/pca"
+	"github.com/openpca/openpca/internal/queue"
 	"github.com/openpca/openpca/internal/sigv4"
 	"github.com/openpca/openpca/internal/store"
 	"github.com/openpca/openpca/internal/store/sqlite"
@@ -64,6 +66,7 @@ type Server struct {
 	keys     keys.Backend
 	listener net.Listener
 	http     *http.Server
+	queues   *queue.Service
 }
 
 // Option adjusts how the server is built.
@@ -147,8 +150,16 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
+	baseURL := "http://" + s.listener.Addr().String()
+	s.queues = queue.New(s.store, cfg.Region, queue.WithClock(s.clock), queue.WithLogger(s.log), queue.WithBaseURL(baseURL))
+	sqsAPI, err := sqsapi.New(s.queues)
+	if err != nil {
+		s.listener.Close()
+		s.store.Close()
+		return nil, err
+	}
 	verifier := &sigv4.Verifier{Region: cfg.Region, Credentials: registry, Now: s.clock.Now}
-	edge := awsapi.NewHandler(verifier, s.log, pcaAPI)
+	edge := awsapi.NewHandler(verifier, s.log, pcaAPI, sqsAPI)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -177,6 +188,7 @@ func (s *Server) Serve() error {
 
 // Shutdown drains in-flight requests, then closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.queues.Close() // ends long polls so the HTTP drain does not wait for them
 	err := s.http.Shutdown(ctx)
 	return errors.Join(err, s.store.Close())
 }

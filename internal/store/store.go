@@ -132,6 +132,7 @@ type Permission struct {
 // Reader is the read side, usable inside and outside a transaction.
 type Reader interface {
 	BusReader
+	QueueReader
 	GetAccessKey(ctx context.Context, accessKeyID string) (AccessKey, error)
 	GetAccount(ctx context.Context, accountID string) (Account, error)
 	GetCA(ctx context.Context, id string) (CA, error)
@@ -152,6 +153,7 @@ type Reader interface {
 type Tx interface {
 	Reader
 	BusTx
+	QueueTx
 	InsertAccount(ctx context.Context, a Account) error
 	InsertAccessKey(ctx context.Context, k AccessKey) error
 	InsertCA(ctx context.Context, ca CA) error

@@ -149,5 +149,67 @@ var migrations = []string{
 		next_at     INTEGER NOT NULL,
 		last_error  TEXT NOT NULL DEFAULT ''
 	);
-	CREATE INDEX deliveries_due ON deliveries(next_at);`,
+	CREATE INDEX deliveries_due ON deliveries(next_at);
+	CREATE TABLE event_connections (
+		account_id         TEXT NOT NULL,
+		region             TEXT NOT NULL,
+		name               TEXT NOT NULL,
+		uuid               TEXT NOT NULL,
+		description        TEXT NOT NULL DEFAULT '',
+		authorization_type TEXT NOT NULL,
+		state              TEXT NOT NULL,
+		public_params      BLOB NOT NULL,
+		sealed_params      BLOB NOT NULL,
+		created_at         INTEGER NOT NULL,
+		modified_at        INTEGER NOT NULL,
+		authorized_at      INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (account_id, region, name)
+	) WITHOUT ROWID;
+	CREATE TABLE event_api_destinations (
+		account_id     TEXT NOT NULL,
+		region         TEXT NOT NULL,
+		name           TEXT NOT NULL,
+		uuid           TEXT NOT NULL,
+		description    TEXT NOT NULL DEFAULT '',
+		connection_arn TEXT NOT NULL,
+		endpoint       TEXT NOT NULL,
+		http_method    TEXT NOT NULL,
+		rate_limit     INTEGER NOT NULL DEFAULT 0,
+		state          TEXT NOT NULL,
+		created_at     INTEGER NOT NULL,
+		modified_at    INTEGER NOT NULL,
+		PRIMARY KEY (account_id, region, name)
+	) WITHOUT ROWID;`,
+	// 4: SQS-compatible queues. Messages carry their own visibility timer,
+	// receive count and latest receipt token; retention is applied by sent_at.
+	`CREATE TABLE queues (
+		id          INTEGER PRIMARY KEY AUTOINCREMENT,
+		account_id  TEXT NOT NULL,
+		region      TEXT NOT NULL,
+		name        TEXT NOT NULL,
+		arn         TEXT NOT NULL,
+		attributes  BLOB NOT NULL,
+		tags        BLOB NOT NULL,
+		created_at  INTEGER NOT NULL,
+		modified_at INTEGER NOT NULL,
+		purged_at   INTEGER NOT NULL DEFAULT 0,
+		UNIQUE (account_id, region, name)
+	);
+	CREATE TABLE queue_messages (
+		id                INTEGER PRIMARY KEY AUTOINCREMENT,
+		queue_id          INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+		message_id        TEXT NOT NULL,
+		body              TEXT NOT NULL,
+		attributes        BLOB,
+		md5_body          TEXT NOT NULL,
+		md5_attributes    TEXT NOT NULL DEFAULT '',
+		sender_id         TEXT NOT NULL,
+		sent_at           INTEGER NOT NULL,
+		visible_at        INTEGER NOT NULL,
+		receive_count     INTEGER NOT NULL DEFAULT 0,
+		first_received_at INTEGER NOT NULL DEFAULT 0,
+		receipt           TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX queue_messages_visible ON queue_messages(queue_id, visible_at, id);
+	CREATE INDEX queue_messages_sent ON queue_messages(queue_id, sent_at);`,
 }

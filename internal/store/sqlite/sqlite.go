@@ -155,7 +155,7 @@ type queries struct {
 
 func newQueries(ctx context.Context, db *sql.DB) (*queries, error) {
 	q := &queries{stmts: make(map[string]*sql.Stmt)}
-	for _, text := range slices.Concat(allStatements, policyStatements, busStatements) {
+	for _, text := range slices.Concat(allStatements, policyStatements, busStatements, queueStatements) {
 		st, err := db.PrepareContext(ctx, text)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: prepare %q: %w", text, err)
