@@ -101,6 +101,7 @@ func serve(args []string, stderr io.Writer) error {
 	s3Endpoint := stringFlag(fs, "s3-endpoint", "OPENPCA_S3_ENDPOINT", "", "external S3 endpoint for CRLs and audit reports")
 	logFormat := stringFlag(fs, "log-format", "OPENPCA_LOG_FORMAT", "text", "log format: text or json")
 	common := addCommon(fs)
+	natsURL := stringFlag(fs, "nats-url", "OPENPCA_NATS_URL", "", "NATS server URL for NATS subject event targets")
 	accountID := stringFlag(fs, "account-id", "OPENPCA_ACCOUNT_ID", "000000000000", "the default account's ID")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -125,7 +126,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
 		Listen: *listen, DataDir: *common.dataDir, Region: *region, Database: *common.database,
-		AccountID: *accountID, KEK: os.Getenv("OPENPCA_KEK"),
+		AccountID: *accountID, KEK: os.Getenv("OPENPCA_KEK"), NATSURL: *natsURL,
 		AccessKeyID: os.Getenv("OPENPCA_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("OPENPCA_SECRET_ACCESS_KEY"),
 	}, server.WithLogger(log))
 	if err != nil {

@@ -50,7 +50,13 @@ type Bus struct {
 	region string
 	clock  clock.Clock
 	log    *slog.Logger
+	sealer Sealer
+	// natsTargets is set when the server has a NATS connection to deliver with.
+	natsTargets bool
 }
+
+// WithNATSTargets accepts NATS subject targets.
+func WithNATSTargets() BusOption { return func(b *Bus) { b.natsTargets = true } }
 
 // BusOption configures a Bus.
 type BusOption func(*Bus)

@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
-	"strings"
+	"strconv"
 	"sync"
 	"time"
 
@@ -16,28 +17,48 @@ import (
 	"github.com/openpca/openpca/internal/store"
 )
 
-// ErrPermanent marks a delivery failure that retrying cannot fix (the target
-// queue no longer exists): the event goes straight to the dead-letter queue.
-var ErrPermanent = errors.New("events: permanent delivery failure")
-
 // Queues puts events into SQS-compatible queues inside the caller's
 // transaction, so a delivery and its removal from the delivery table commit
-// together.
+// together. An error with a Permanent() method reporting true (the queue does
+// not exist) sends the event to the dead-letter queue without retrying.
 type Queues interface {
-	EnqueueTx(ctx context.Context, tx store.Tx, queueARN, body string, now time.Time) (string, error)
+	EnqueueTx(ctx context.Context, tx store.Tx, queueARN, body string, attrs map[string]string, now time.Time) (string, error)
 	Notify(queueARN string)
 }
 
+// Sender delivers events to targets outside any transaction (HTTP endpoints,
+// NATS). It returns a *DeliveryError to classify a failure; any other error
+// is retried.
+type Sender interface {
+	Send(ctx context.Context, del store.Delivery, target Target) error
+}
+
+// DeliveryError is a classified delivery failure. Code is what EventBridge
+// writes in the ERROR_CODE attribute of a dead-lettered event.
+type DeliveryError struct {
+	Code      string
+	Message   string
+	Retryable bool
+}
+
+func (e *DeliveryError) Error() string { return e.Code + ": " + e.Message }
+
 const (
-	outboxCursor     = "outbox"
-	relayBatch       = 256
-	deliveryBatch    = 64
-	idleWait         = time.Second
-	defaultRetries   = 185
-	defaultMaxAge    = 24 * time.Hour
-	maxBackoff       = 5 * time.Minute
-	firstBackoff     = time.Second
-	deadLetterReason = "dead-lettered"
+	outboxCursor   = "outbox"
+	relayBatch     = 256
+	deliveryBatch  = 64
+	idleWait       = time.Second
+	defaultRetries = 185
+	defaultMaxAge  = 24 * time.Hour
+	maxBackoff     = 5 * time.Minute
+	firstBackoff   = time.Second
+	// claimLease is how long a claimed out-of-transaction delivery stays
+	// invisible to other dispatchers; a process that dies mid-send loses its
+	// claims after this long and another (or its restart) sends again.
+	claimLease = 15 * time.Second
+	// maxInFlight bounds concurrent sends so one slow endpoint cannot take
+	// every goroutine.
+	maxInFlight = 32
 )
 
 // Dispatcher moves committed events to their targets: the relay matches
@@ -46,24 +67,56 @@ const (
 // its target and deletes it, retrying with backoff from the database. A crash
 // at any point re-runs work (at least once), never loses it.
 //
-// Concurrency: Run starts one relay and one deliverer goroutine; the pattern
-// cache is shared between them under a mutex.
+// Queue and event-bus targets are delivered inside a transaction (a batch of
+// them commits together); other targets are claimed with a lease in the
+// database, sent concurrently, then deleted or rescheduled.
 type Dispatcher struct {
-	store  store.Store
-	queues Queues
-	clock  clock.Clock
-	log    *slog.Logger
+	store   store.Store
+	queues  Queues
+	senders map[TargetKind]Sender
+	clock   clock.Clock
+	log     *slog.Logger
+	metrics *Metrics
 
 	mu       sync.Mutex
 	patterns map[string]*pattern.Pattern // by pattern text
+	inFlight map[int64]bool
+	slots    chan struct{}
+	sends    sync.WaitGroup
 }
+
+// DispatcherOption configures a Dispatcher.
+type DispatcherOption func(*Dispatcher)
+
+// WithDispatchClock sets the dispatcher's clock.
+func WithDispatchClock(c clock.Clock) DispatcherOption { return func(d *Dispatcher) { d.clock = c } }
+
+// WithDispatchLogger sets the dispatcher's logger.
+func WithDispatchLogger(l *slog.Logger) DispatcherOption { return func(d *Dispatcher) { d.log = l } }
+
+// WithSender delivers targets of kind through s.
+func WithSender(kind TargetKind, s Sender) DispatcherOption {
+	return func(d *Dispatcher) { d.senders[kind] = s }
+}
+
+// WithMetrics records delivery metrics.
+func WithMetrics(m *Metrics) DispatcherOption { return func(d *Dispatcher) { d.metrics = m } }
 
 // NewDispatcher returns a dispatcher over the store.
-func NewDispatcher(st store.Store, queues Queues, clk clock.Clock, log *slog.Logger) *Dispatcher {
-	return &Dispatcher{store: st, queues: queues, clock: clk, log: log, patterns: map[string]*pattern.Pattern{}}
+func NewDispatcher(st store.Store, queues Queues, opts ...DispatcherOption) *Dispatcher {
+	d := &Dispatcher{store: st, queues: queues, senders: map[TargetKind]Sender{}, clock: clock.Real{},
+		log: slog.New(slog.DiscardHandler), patterns: map[string]*pattern.Pattern{}, inFlight: map[int64]bool{},
+		slots: make(chan struct{}, maxInFlight)}
+	for _, o := range opts {
+		o(d)
+	}
+	if d.metrics == nil {
+		d.metrics = NewMetrics(nil)
+	}
+	return d
 }
 
-// Run relays and delivers until ctx ends.
+// Run relays and delivers until ctx ends, then waits for sends in flight.
 func (d *Dispatcher) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -73,6 +126,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}()
 	go func() { defer wg.Done(); d.loop(ctx, d.deliverStep, d.untilNextDelivery) }()
 	wg.Wait()
+	d.sends.Wait()
 }
 
 // loop runs step until it reports no work, then sleeps until the store
@@ -84,6 +138,7 @@ func (d *Dispatcher) loop(ctx context.Context, step func(context.Context) (bool,
 		if err != nil && ctx.Err() == nil {
 			d.log.ErrorContext(ctx, "event dispatch", "err", err)
 			more = false
+			changed = nil // a failing store is retried after idle, not spun on
 		}
 		if more {
 			continue
@@ -123,6 +178,7 @@ func (d *Dispatcher) compiled(src string) (*pattern.Pattern, error) {
 // relayStep matches the next batch of outbox rows.
 func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 	more := false
+	var oldest time.Time
 	err := d.store.Update(ctx, func(tx store.Tx) error {
 		cursor, err := tx.GetCursor(ctx, outboxCursor)
 		if err != nil {
@@ -132,6 +188,7 @@ func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 		if err != nil || len(evs) == 0 {
 			return err
 		}
+		oldest = evs[0].CreatedAt
 		for _, ev := range evs {
 			bus := ev.BusName
 			if bus == "" {
@@ -144,6 +201,11 @@ func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 		more = len(evs) == relayBatch
 		return tx.SetCursor(ctx, outboxCursor, evs[len(evs)-1].Seq)
 	})
+	if err == nil && !oldest.IsZero() {
+		d.metrics.OutboxLag.Set(d.clock.Now().Sub(oldest).Seconds())
+	} else if err == nil {
+		d.metrics.OutboxLag.Set(0)
+	}
 	return more, err
 }
 
@@ -192,23 +254,104 @@ func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, eventID, account, 
 				NextAt: d.clock.Now()}); err != nil {
 				return err
 			}
+			d.metrics.Matched.WithLabelValues(string(KindOf(t.Arn))).Inc()
 		}
 	}
 	return nil
 }
 
-// deliverStep hands due deliveries to their targets.
+// deliverStep claims due deliveries: transactional ones are delivered in the
+// claiming transaction, the others are leased and sent concurrently.
 func (d *Dispatcher) deliverStep(ctx context.Context) (bool, error) {
-	due, err := d.store.DueDeliveries(ctx, d.clock.Now(), deliveryBatch)
+	now := d.clock.Now()
+	var claimed []store.Delivery
+	var notify []string
+	full := false
+	claim := func(tx store.Tx, inline bool) error {
+		claimed, notify, full = nil, nil, false
+		due, err := tx.DueDeliveries(ctx, now, deliveryBatch+len(d.inFlightSnapshot()))
+		if err != nil {
+			return err
+		}
+		inFlight := d.inFlightSnapshot()
+		for _, del := range due {
+			if inFlight[del.ID] {
+				continue
+			}
+			if len(claimed) == deliveryBatch {
+				full = true
+				break
+			}
+			if inline && KindOf(del.TargetArn).transactional() {
+				if err := d.sendTx(ctx, tx, del); err != nil {
+					return err
+				}
+				if err := tx.DeleteDelivery(ctx, del.ID); err != nil {
+					return err
+				}
+				if KindOf(del.TargetArn) == KindQueue {
+					notify = append(notify, del.TargetArn)
+				}
+				d.observeDelivered(del)
+				continue
+			}
+			lease := del
+			lease.NextAt = now.Add(claimLease)
+			if err := tx.UpdateDelivery(ctx, lease); err != nil {
+				return err
+			}
+			claimed = append(claimed, del)
+		}
+		return nil
+	}
+	err := d.store.Update(ctx, func(tx store.Tx) error { return claim(tx, true) })
+	if err != nil && ctx.Err() == nil {
+		// One transactional delivery failed and took the batch with it:
+		// lease them all and deliver one by one so the failure is isolated.
+		err = d.store.Update(ctx, func(tx store.Tx) error { return claim(tx, false) })
+	}
 	if err != nil {
 		return false, err
 	}
-	for _, del := range due {
-		if err := d.deliver(ctx, del); err != nil {
-			return false, err
-		}
+	for _, arn := range notify {
+		d.queues.Notify(arn)
 	}
-	return len(due) == deliveryBatch, nil
+	for _, del := range claimed {
+		d.startSend(ctx, del)
+	}
+	return full, nil
+}
+
+func (d *Dispatcher) inFlightSnapshot() map[int64]bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return maps.Clone(d.inFlight)
+}
+
+// startSend delivers one claimed delivery on its own goroutine, bounded by
+// maxInFlight.
+func (d *Dispatcher) startSend(ctx context.Context, del store.Delivery) {
+	d.mu.Lock()
+	d.inFlight[del.ID] = true
+	d.mu.Unlock()
+	d.sends.Add(1)
+	go func() {
+		defer d.sends.Done()
+		defer func() {
+			d.mu.Lock()
+			delete(d.inFlight, del.ID)
+			d.mu.Unlock()
+		}()
+		select {
+		case d.slots <- struct{}{}:
+		case <-ctx.Done():
+			return // the lease expires and the delivery is claimed again
+		}
+		defer func() { <-d.slots }()
+		if err := d.deliver(ctx, del); err != nil && ctx.Err() == nil {
+			d.log.ErrorContext(ctx, "event delivery bookkeeping", "id", del.ID, "err", err)
+		}
+	}()
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) error {
@@ -216,20 +359,28 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) error {
 	if err := json.Unmarshal(del.Target, &target); err != nil {
 		return fmt.Errorf("events: delivery %d target: %w", del.ID, err)
 	}
-	var notify string
-	sendErr := d.store.Update(ctx, func(tx store.Tx) error {
-		if err := d.send(ctx, tx, del); err != nil {
-			return err
+	kind := KindOf(del.TargetArn)
+	var sendErr error
+	if kind.transactional() {
+		sendErr = d.store.Update(ctx, func(tx store.Tx) error {
+			if err := d.sendTx(ctx, tx, del); err != nil {
+				return err
+			}
+			return tx.DeleteDelivery(ctx, del.ID)
+		})
+		if sendErr == nil && kind == KindQueue {
+			d.queues.Notify(del.TargetArn)
 		}
-		if strings.HasPrefix(del.TargetArn, "arn:aws:sqs:") {
-			notify = del.TargetArn
+	} else {
+		sender, ok := d.senders[kind]
+		if !ok {
+			sendErr = &DeliveryError{Code: "RESOURCE_NOT_FOUND", Message: fmt.Sprintf("No sender is configured for target %s.", del.TargetArn)}
+		} else if sendErr = sender.Send(ctx, del, target); sendErr == nil {
+			sendErr = d.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteDelivery(ctx, del.ID) })
 		}
-		return tx.DeleteDelivery(ctx, del.ID)
-	})
+	}
 	if sendErr == nil {
-		if notify != "" {
-			d.queues.Notify(notify)
-		}
+		d.observeDelivered(del)
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -238,38 +389,36 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) error {
 	return d.retryOrDeadLetter(ctx, del, target, sendErr)
 }
 
-// send performs one delivery inside tx.
-func (d *Dispatcher) send(ctx context.Context, tx store.Tx, del store.Delivery) error {
-	switch {
-	case strings.HasPrefix(del.TargetArn, "arn:aws:sqs:"):
-		_, err := d.queues.EnqueueTx(ctx, tx, del.TargetArn, string(del.Payload), d.clock.Now())
+func (d *Dispatcher) observeDelivered(del store.Delivery) {
+	kind := string(KindOf(del.TargetArn))
+	d.metrics.Delivered.WithLabelValues(kind).Inc()
+	d.metrics.Latency.WithLabelValues(kind).Observe(d.clock.Now().Sub(del.EventTime).Seconds())
+}
+
+// sendTx performs one transactional delivery inside tx.
+func (d *Dispatcher) sendTx(ctx context.Context, tx store.Tx, del store.Delivery) error {
+	switch KindOf(del.TargetArn) {
+	case KindQueue:
+		_, err := d.queues.EnqueueTx(ctx, tx, del.TargetArn, string(del.Payload), nil, d.clock.Now())
+		var p interface{ Permanent() bool }
+		if errors.As(err, &p) && p.Permanent() {
+			return &DeliveryError{Code: "RESOURCE_NOT_FOUND", Message: err.Error()}
+		}
 		return err
-	case strings.Contains(del.TargetArn, ":event-bus/"):
+	case KindBus:
 		region, account, bus, ok := parseBusARN(del.TargetArn)
 		if !ok {
-			return fmt.Errorf("%w: %s is not an event bus ARN", ErrPermanent, del.TargetArn)
+			return &DeliveryError{Code: "RESOURCE_NOT_FOUND", Message: del.TargetArn + " is not an event bus ARN."}
 		}
 		return d.fanOut(ctx, tx, del.EventID, account, region, bus, del.Payload, del.EventTime)
 	}
-	return fmt.Errorf("%w: unsupported target %s", ErrPermanent, del.TargetArn)
-}
-
-func parseBusARN(arn string) (region, account, bus string, ok bool) {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:events:")
-	if !ok {
-		return "", "", "", false
-	}
-	parts := strings.SplitN(rest, ":", 3)
-	if len(parts) != 3 {
-		return "", "", "", false
-	}
-	bus, ok = strings.CutPrefix(parts[2], "event-bus/")
-	return parts[0], parts[1], bus, ok && bus != ""
+	return &DeliveryError{Code: "RESOURCE_NOT_FOUND", Message: "unsupported target " + del.TargetArn}
 }
 
 // retryOrDeadLetter schedules the next attempt with exponential backoff and
-// jitter, or, when the retry policy is exhausted or the failure permanent,
-// moves the event to the dead-letter queue (or drops it, logged, without one).
+// full jitter, or, when the retry policy is exhausted or the failure is not
+// retryable, moves the event to the dead-letter queue with EventBridge's
+// message attributes (or drops it, logged, without one).
 func (d *Dispatcher) retryOrDeadLetter(ctx context.Context, del store.Delivery, target Target, cause error) error {
 	maxRetries, maxAge := defaultRetries, defaultMaxAge
 	if rp := target.RetryPolicy; rp != nil {
@@ -280,14 +429,26 @@ func (d *Dispatcher) retryOrDeadLetter(ctx context.Context, del store.Delivery, 
 			maxAge = time.Duration(*rp.MaximumEventAgeInSeconds) * time.Second
 		}
 	}
+	kind := string(KindOf(del.TargetArn))
+	code, retryable := "SDK_CLIENT_ERROR", true
+	var de *DeliveryError
+	if errors.As(cause, &de) {
+		code, retryable = de.Code, de.Retryable
+	}
 	now := d.clock.Now()
-	del.Attempts++
-	del.LastError = cause.Error()
-	exhausted := errors.Is(cause, ErrPermanent) || del.Attempts > maxRetries || now.Sub(del.EventTime) > maxAge
-	if !exhausted {
-		backoff := firstBackoff << min(del.Attempts-1, 20)
-		backoff = min(backoff, maxBackoff)
+	exhausted := ""
+	switch {
+	case !retryable:
+	case del.Attempts >= maxRetries:
+		exhausted = "MaximumRetryAttempts"
+	case now.Sub(del.EventTime) > maxAge:
+		exhausted = "MaximumEventAgeInSeconds"
+	default:
+		del.Attempts++
+		del.LastError = cause.Error()
+		backoff := min(firstBackoff<<min(del.Attempts-1, 20), maxBackoff)
 		del.NextAt = now.Add(backoff/2 + rand.N(backoff/2+1))
+		d.metrics.Retried.WithLabelValues(kind).Inc()
 		d.log.WarnContext(ctx, "event delivery failed; will retry", "target", del.TargetArn, "attempt", del.Attempts, "err", cause)
 		return d.store.Update(ctx, func(tx store.Tx) error { return tx.UpdateDelivery(ctx, del) })
 	}
@@ -295,22 +456,40 @@ func (d *Dispatcher) retryOrDeadLetter(ctx context.Context, del store.Delivery, 
 	if target.DeadLetterConfig != nil {
 		dlq = target.DeadLetterConfig.Arn
 	}
-	d.log.WarnContext(ctx, "event delivery exhausted", "target", del.TargetArn, "attempts", del.Attempts, "dead_letter_queue", dlq, "err", cause)
+	d.log.WarnContext(ctx, "event delivery given up", "target", del.TargetArn, "attempts", del.Attempts,
+		"dead_letter_queue", dlq, "err", cause)
+	attrs := map[string]string{"RULE_ARN": del.RuleArn, "TARGET_ARN": del.TargetArn, "ERROR_CODE": code,
+		"ERROR_MESSAGE": errorMessage(cause), "RETRY_ATTEMPTS": strconv.Itoa(del.Attempts)}
+	if exhausted != "" {
+		attrs["EXHAUSTED_RETRY_CONDITION"] = exhausted
+	}
 	err := d.store.Update(ctx, func(tx store.Tx) error {
 		if dlq != "" {
-			if _, err := d.queues.EnqueueTx(ctx, tx, dlq, string(del.Payload), now); err != nil {
+			if _, err := d.queues.EnqueueTx(ctx, tx, dlq, string(del.Payload), attrs, now); err != nil {
 				return err
 			}
 		}
 		return tx.DeleteDelivery(ctx, del.ID)
 	})
 	if err != nil {
-		// The dead-letter queue itself failed: keep the delivery and retry later.
+		// The dead-letter queue itself failed: keep the delivery and try later.
+		d.log.ErrorContext(ctx, "dead-letter queue failed", "dead_letter_queue", dlq, "err", err)
 		del.NextAt = now.Add(maxBackoff)
 		return d.store.Update(ctx, func(tx store.Tx) error { return tx.UpdateDelivery(ctx, del) })
 	}
 	if dlq != "" {
 		d.queues.Notify(dlq)
+		d.metrics.DeadLettered.WithLabelValues(kind).Inc()
+	} else {
+		d.metrics.Dropped.WithLabelValues(kind).Inc()
 	}
 	return nil
+}
+
+func errorMessage(err error) string {
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de.Message
+	}
+	return err.Error()
 }

@@ -21,6 +21,15 @@ type Target struct {
 	RetryPolicy      *RetryPolicy      `json:",omitempty"`
 	DeadLetterConfig *DeadLetterConfig `json:",omitempty"`
 	SqsParameters    json.RawMessage   `json:",omitempty"`
+	HttpParameters   *HttpParameters   `json:",omitempty"`
+}
+
+// HttpParameters fill an API destination's path wildcards and add headers
+// and query parameters; the connection's parameters take precedence.
+type HttpParameters struct {
+	PathParameterValues   []string          `json:",omitempty"`
+	HeaderParameters      map[string]string `json:",omitempty"`
+	QueryStringParameters map[string]string `json:",omitempty"`
 }
 
 type InputTransformer struct {
@@ -37,23 +46,52 @@ type DeadLetterConfig struct {
 	Arn string `json:",omitempty"`
 }
 
-// targetKind tells how a target ARN is delivered to.
-type targetKind int
+// TargetKind tells how a target ARN is delivered to; it is also the
+// target_kind label of the delivery metrics.
+type TargetKind string
 
 const (
-	kindUnsupported targetKind = iota
-	kindQueue
-	kindBus
+	KindUnsupported    TargetKind = "unsupported"
+	KindQueue          TargetKind = "sqs"
+	KindBus            TargetKind = "event-bus"
+	KindAPIDestination TargetKind = "api-destination"
+	KindNATS           TargetKind = "nats"
 )
 
-func (b *Bus) kindOf(arn string) targetKind {
+// NATSPrefix starts the ARN of a NATS subject target:
+// arn:openpca:nats:REGION:ACCOUNT:SUBJECT. The region and account are the
+// rule's, so targets stay within one tenant like every other target.
+const NATSPrefix = "arn:openpca:nats:"
+
+// KindOf classifies a target ARN.
+func KindOf(arn string) TargetKind {
 	switch {
 	case strings.HasPrefix(arn, "arn:aws:sqs:"):
-		return kindQueue
+		return KindQueue
 	case strings.HasPrefix(arn, "arn:aws:events:") && strings.Contains(arn, ":event-bus/"):
-		return kindBus
+		return KindBus
+	case strings.HasPrefix(arn, "arn:aws:events:") && strings.Contains(arn, ":api-destination/"):
+		return KindAPIDestination
+	case strings.HasPrefix(arn, NATSPrefix):
+		return KindNATS
 	}
-	return kindUnsupported
+	return KindUnsupported
+}
+
+// transactional kinds are delivered by writing to the same database.
+func (k TargetKind) transactional() bool { return k == KindQueue || k == KindBus }
+
+// NATSSubject returns the subject of a NATS target ARN.
+func NATSSubject(arn string) (string, bool) {
+	rest, ok := strings.CutPrefix(arn, NATSPrefix)
+	if !ok {
+		return "", false
+	}
+	parts := strings.SplitN(rest, ":", 3)
+	if len(parts) != 3 || parts[2] == "" {
+		return "", false
+	}
+	return parts[2], true
 }
 
 type TargetsInput struct {
@@ -78,7 +116,7 @@ func (b *Bus) PutTargets(ctx context.Context, caller Caller, in TargetsInput) ([
 			return err
 		}
 		for _, t := range in.Targets {
-			if msg := b.checkTarget(caller, t); msg != "" {
+			if msg := b.checkTarget(ctx, tx, caller, t); msg != "" {
 				failed = append(failed, FailedEntry{TargetId: t.Id, ErrorCode: "ValidationException", ErrorMessage: msg})
 				continue
 			}
@@ -96,7 +134,7 @@ func (b *Bus) PutTargets(ctx context.Context, caller Caller, in TargetsInput) ([
 	return failed, err
 }
 
-func (b *Bus) checkTarget(caller Caller, t Target) string {
+func (b *Bus) checkTarget(ctx context.Context, r store.Reader, caller Caller, t Target) string {
 	n := 0
 	for _, set := range []bool{t.Input != "", t.InputPath != "", t.InputTransformer != nil} {
 		if set {
@@ -121,15 +159,26 @@ func (b *Bus) checkTarget(caller Caller, t Target) string {
 	if t.Input != "" && !json.Valid([]byte(t.Input)) {
 		return "Input is not valid JSON."
 	}
-	switch b.kindOf(t.Arn) {
-	case kindQueue, kindBus:
-	default:
-		return fmt.Sprintf("Target ARN %s is not a supported target type (SQS queues and event buses).", t.Arn)
-	}
 	if !strings.Contains(t.Arn, ":"+b.region+":"+caller.AccountID+":") {
 		return "Cross-account and cross-region targets are not supported by this server yet."
 	}
-	if t.DeadLetterConfig != nil && t.DeadLetterConfig.Arn != "" && b.kindOf(t.DeadLetterConfig.Arn) != kindQueue {
+	switch KindOf(t.Arn) {
+	case KindQueue, KindBus:
+	case KindAPIDestination:
+		if _, err := b.apiDestinationByARN(ctx, r, caller, t.Arn); err != nil {
+			return "API destination " + t.Arn + " does not exist."
+		}
+	case KindNATS:
+		if !b.natsTargets {
+			return "NATS targets need the server to run with --nats-url."
+		}
+		if _, ok := NATSSubject(t.Arn); !ok {
+			return "NATS target ARN must be " + NATSPrefix + "REGION:ACCOUNT:SUBJECT."
+		}
+	default:
+		return fmt.Sprintf("Target ARN %s is not a supported target type (SQS queues, event buses, API destinations, NATS subjects).", t.Arn)
+	}
+	if t.DeadLetterConfig != nil && t.DeadLetterConfig.Arn != "" && KindOf(t.DeadLetterConfig.Arn) != KindQueue {
 		return "DeadLetterConfig.Arn must be an SQS queue ARN."
 	}
 	return ""
@@ -175,4 +224,17 @@ func (b *Bus) ListTargetsByRule(ctx context.Context, caller Caller, busNameOrArn
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+func parseBusARN(arn string) (region, account, bus string, ok bool) {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:events:")
+	if !ok {
+		return "", "", "", false
+	}
+	parts := strings.SplitN(rest, ":", 3)
+	if len(parts) != 3 {
+		return "", "", "", false
+	}
+	bus, ok = strings.CutPrefix(parts[2], "event-bus/")
+	return parts[0], parts[1], bus, ok && bus != ""
 }

@@ -17,15 +17,21 @@ import (
 
 	"github.com/openpca/openpca/internal/accounts"
 	"github.com/openpca/openpca/internal/awsapi"
+	"github.com/openpca/openpca/internal/awsapi/eventsapi"
 	"github.com/openpca/openpca/internal/awsapi/pcaapi"
 	"github.com/openpca/openpca/internal/awsapi/sqsapi"
 	"github.com/openpca/openpca/internal/clock"
+	"github.com/openpca/openpca/internal/events"
 	"github.com/openpca/openpca/internal/keys"
+	"github.com/openpca/openpca/internal/natstarget"
 	"github.com/openpca/openpca/internal/pca"
 	"github.com/openpca/openpca/internal/queue"
 	"github.com/openpca/openpca/internal/sigv4"
 	"github.com/openpca/openpca/internal/store"
 	"github.com/openpca/openpca/internal/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Config is the server's configuration; the zero value of each optional
@@ -37,6 +43,7 @@ type Config struct {
 	Database  string // default: SQLite in the data dir
 	AccountID string // the default account, default 000000000000
 	KEK       string // key-encryption key (OPENPCA_KEK); default DATA_DIR/kek
+	NATSURL   string // NATS server for NATS subject targets; none by default
 	// Bootstrap key of the default account (OPENPCA_ACCESS_KEY_ID / OPENPCA_SECRET_ACCESS_KEY).
 	AccessKeyID     string
 	SecretAccessKey string
@@ -66,7 +73,13 @@ type Server struct {
 	keys     keys.Backend
 	listener net.Listener
 	http     *http.Server
+	metrics  *prometheus.Registry
 	queues   *queue.Service
+	nats     *natstarget.Sender // nil without --nats-url
+	// dispatcher routes committed events to their targets from Serve to Shutdown.
+	dispatcher   *events.Dispatcher
+	stopDispatch context.CancelFunc
+	dispatchDone chan struct{}
 }
 
 // Option adjusts how the server is built.
@@ -77,6 +90,10 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
 // WithClock sets the clock (default: the system clock).
 func WithClock(c clock.Clock) Option { return func(s *Server) { s.clock = c } }
+
+// WithNATS delivers NATS subject targets through the NATS server at url
+// (the same as Config.NATSURL).
+func WithNATS(url string) Option { return func(s *Server) { s.cfg.NATSURL = url } }
 
 // WithKeyBackend replaces the software key backend (an HSM, or a failing one in tests).
 func WithKeyBackend(b keys.Backend) Option { return func(s *Server) { s.keys = b } }
@@ -152,6 +169,29 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	}
 	baseURL := "http://" + s.listener.Addr().String()
 	s.queues = queue.New(s.store, cfg.Region, queue.WithClock(s.clock), queue.WithLogger(s.log), queue.WithBaseURL(baseURL))
+	s.metrics = prometheus.NewRegistry()
+	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	busOpts := []events.BusOption{events.WithBusClock(s.clock), events.WithSealer(res.Sealer)}
+	dispatchOpts := []events.DispatcherOption{events.WithDispatchClock(s.clock), events.WithDispatchLogger(s.log),
+		events.WithMetrics(events.NewMetrics(s.metrics)),
+		events.WithSender(events.KindAPIDestination, events.NewAPIDestinations(s.store, res.Sealer, nil, s.clock))}
+	if s.cfg.NATSURL != "" {
+		if s.nats, err = natstarget.Connect(s.cfg.NATSURL); err != nil {
+			s.listener.Close()
+			s.store.Close()
+			return nil, err
+		}
+		busOpts = append(busOpts, events.WithNATSTargets())
+		dispatchOpts = append(dispatchOpts, events.WithSender(events.KindNATS, s.nats))
+	}
+	s.dispatcher = events.NewDispatcher(s.store, s.queues, dispatchOpts...)
+	bus := events.NewBus(s.store, cfg.Region, busOpts...)
+	eventsAPI, err := eventsapi.New(bus)
+	if err != nil {
+		s.listener.Close()
+		s.store.Close()
+		return nil, err
+	}
 	sqsAPI, err := sqsapi.New(s.queues)
 	if err != nil {
 		s.listener.Close()
@@ -159,13 +199,14 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	verifier := &sigv4.Verifier{Region: cfg.Region, Credentials: registry, Now: s.clock.Now}
-	edge := awsapi.NewHandler(verifier, s.log, pcaAPI, sqsAPI)
+	edge := awsapi.NewHandler(verifier, s.log, pcaAPI, eventsAPI, sqsAPI)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte("ok\n"))
 	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
 	mux.Handle("/", edge)
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
@@ -178,6 +219,12 @@ func (s *Server) Addr() string { return s.listener.Addr().String() }
 
 // Serve answers requests until Shutdown.
 func (s *Server) Serve() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopDispatch, s.dispatchDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.dispatchDone)
+		s.dispatcher.Run(ctx)
+	}()
 	s.log.Info("openpca listening", "addr", s.Addr(), "region", s.cfg.Region, "data_dir", s.cfg.DataDir)
 	err := s.http.Serve(s.listener)
 	if errors.Is(err, http.ErrServerClosed) {
@@ -186,10 +233,21 @@ func (s *Server) Serve() error {
 	return err
 }
 
-// Shutdown drains in-flight requests, then closes the store.
+// Shutdown drains in-flight requests, stops event dispatch (deliveries in
+// flight finish or are retried after a restart), then closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.queues.Close() // ends long polls so the HTTP drain does not wait for them
 	err := s.http.Shutdown(ctx)
+	if s.stopDispatch != nil {
+		s.stopDispatch()
+		select {
+		case <-s.dispatchDone:
+		case <-ctx.Done():
+		}
+	}
+	if s.nats != nil {
+		s.nats.Close()
+	}
 	return errors.Join(err, s.store.Close())
 }
 

@@ -59,6 +59,40 @@ type Delivery struct {
 	LastError string
 }
 
+// Connection holds an API destination's authorization. Public is the
+// describable part of the auth parameters (JSON); Sealed holds the secrets,
+// encrypted by the caller before they reach the store.
+type Connection struct {
+	AccountID         string
+	Region            string
+	Name              string
+	UUID              string
+	Description       string
+	AuthorizationType string
+	State             string
+	Public            []byte
+	Sealed            []byte
+	CreatedAt         time.Time
+	ModifiedAt        time.Time
+	AuthorizedAt      time.Time
+}
+
+// ApiDestination is an HTTP endpoint events can be sent to.
+type ApiDestination struct {
+	AccountID     string
+	Region        string
+	Name          string
+	UUID          string
+	Description   string
+	ConnectionArn string
+	Endpoint      string
+	HTTPMethod    string
+	RateLimit     int
+	State         string
+	CreatedAt     time.Time
+	ModifiedAt    time.Time
+}
+
 // BusReader reads event bus configuration and pending deliveries.
 type BusReader interface {
 	GetEventBus(ctx context.Context, accountID, region, name string) (EventBus, error)
@@ -73,6 +107,10 @@ type BusReader interface {
 	// NextDeliveryAt is the earliest NextAt of any pending delivery (zero when none).
 	NextDeliveryAt(ctx context.Context) (time.Time, error)
 	GetCursor(ctx context.Context, name string) (int64, error)
+	GetConnection(ctx context.Context, accountID, region, name string) (Connection, error)
+	ListConnections(ctx context.Context, accountID, region string) ([]Connection, error)
+	GetApiDestination(ctx context.Context, accountID, region, name string) (ApiDestination, error)
+	ListApiDestinations(ctx context.Context, accountID, region string) ([]ApiDestination, error)
 }
 
 // BusTx changes event bus configuration and deliveries.
@@ -87,6 +125,11 @@ type BusTx interface {
 	InsertDelivery(ctx context.Context, d Delivery) error
 	UpdateDelivery(ctx context.Context, d Delivery) error
 	DeleteDelivery(ctx context.Context, id int64) error
+	// InsertConnection fails with ErrConflict when the name is taken.
+	InsertConnection(ctx context.Context, c Connection) error
+	DeleteConnection(ctx context.Context, accountID, region, name string) error
+	InsertApiDestination(ctx context.Context, d ApiDestination) error
+	DeleteApiDestination(ctx context.Context, accountID, region, name string) error
 }
 
 // Signal wakes waiters when something happens: C returns a channel that is

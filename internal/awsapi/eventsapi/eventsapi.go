@@ -87,6 +87,48 @@ func New(bus *events.Bus) (*awsapi.JSONService, error) {
 					Entries          []events.PutEventsResult
 				}{failed, results}, err
 			}),
+			"CreateConnection": op(func(ctx context.Context, c events.Caller, in events.CreateConnectionInput) (any, error) {
+				v, err := bus.CreateConnection(ctx, c, in)
+				return connectionSummary(v), err
+			}),
+			"DescribeConnection": op(func(ctx context.Context, c events.Caller, in nameInput) (any, error) {
+				v, err := bus.DescribeConnection(ctx, c, in.Name)
+				return wireConnection(v), err
+			}),
+			"ListConnections": op(func(ctx context.Context, c events.Caller, in struct{ NamePrefix, ConnectionState string }) (any, error) {
+				views, err := bus.ListConnections(ctx, c, in.NamePrefix, in.ConnectionState)
+				out := struct{ Connections []connectionWire }{Connections: []connectionWire{}}
+				for _, v := range views {
+					out.Connections = append(out.Connections, wireConnection(v))
+				}
+				return out, err
+			}),
+			"DeleteConnection": op(func(ctx context.Context, c events.Caller, in nameInput) (any, error) {
+				v, err := bus.DeleteConnection(ctx, c, in.Name)
+				return connectionSummary(v), err
+			}),
+			"CreateApiDestination": op(func(ctx context.Context, c events.Caller, in events.CreateApiDestinationInput) (any, error) {
+				v, err := bus.CreateApiDestination(ctx, c, in)
+				return struct {
+					ApiDestinationArn, ApiDestinationState string
+					CreationTime, LastModifiedTime         *float64
+				}{v.ApiDestinationArn, v.ApiDestinationState, epoch(v.CreationTime), epoch(v.LastModifiedTime)}, err
+			}),
+			"DescribeApiDestination": op(func(ctx context.Context, c events.Caller, in nameInput) (any, error) {
+				v, err := bus.DescribeApiDestination(ctx, c, in.Name)
+				return wireApiDestination(v), err
+			}),
+			"ListApiDestinations": op(func(ctx context.Context, c events.Caller, in struct{ NamePrefix, ConnectionArn string }) (any, error) {
+				views, err := bus.ListApiDestinations(ctx, c, in.NamePrefix, in.ConnectionArn)
+				out := struct{ ApiDestinations []apiDestinationWire }{ApiDestinations: []apiDestinationWire{}}
+				for _, v := range views {
+					out.ApiDestinations = append(out.ApiDestinations, wireApiDestination(v))
+				}
+				return out, err
+			}),
+			"DeleteApiDestination": op(func(ctx context.Context, c events.Caller, in nameInput) (any, error) {
+				return empty, bus.DeleteApiDestination(ctx, c, in.Name)
+			}),
 			"TestEventPattern": op(func(ctx context.Context, c events.Caller, in struct{ EventPattern, Event string }) (any, error) {
 				ok, err := bus.TestEventPattern(in.EventPattern, in.Event)
 				return struct{ Result bool }{ok}, err
@@ -126,12 +168,65 @@ type busWire struct {
 }
 
 func wireBus(v events.EventBusView) busWire {
-	w := busWire{Name: v.Name, Arn: v.Arn}
-	if !v.CreationTime.IsZero() {
-		t := float64(v.CreationTime.UnixMilli()) / float64(time.Second/time.Millisecond)
-		w.CreationTime = &t
+	return busWire{Name: v.Name, Arn: v.Arn, CreationTime: epoch(v.CreationTime)}
+}
+
+// epoch is the JSON protocols' timestamp: seconds since the epoch.
+func epoch(t time.Time) *float64 {
+	if t.IsZero() {
+		return nil
+	}
+	v := float64(t.UnixMilli()) / float64(time.Second/time.Millisecond)
+	return &v
+}
+
+type connectionWire struct {
+	ConnectionArn      string
+	Name               string
+	Description        string `json:",omitempty"`
+	ConnectionState    string
+	AuthorizationType  string
+	AuthParameters     any `json:",omitempty"`
+	CreationTime       *float64
+	LastModifiedTime   *float64
+	LastAuthorizedTime *float64 `json:",omitempty"`
+}
+
+func wireConnection(v events.ConnectionView) connectionWire {
+	w := connectionWire{ConnectionArn: v.ConnectionArn, Name: v.Name, Description: v.Description, ConnectionState: v.ConnectionState,
+		AuthorizationType: v.AuthorizationType, CreationTime: epoch(v.CreationTime), LastModifiedTime: epoch(v.LastModifiedTime),
+		LastAuthorizedTime: epoch(v.LastAuthorizedTime)}
+	if len(v.AuthParameters) > 0 {
+		w.AuthParameters = v.AuthParameters
 	}
 	return w
+}
+
+func connectionSummary(v events.ConnectionView) any {
+	return struct {
+		ConnectionArn, ConnectionState string
+		CreationTime, LastModifiedTime *float64
+	}{v.ConnectionArn, v.ConnectionState, epoch(v.CreationTime), epoch(v.LastModifiedTime)}
+}
+
+type apiDestinationWire struct {
+	ApiDestinationArn            string
+	Name                         string
+	Description                  string `json:",omitempty"`
+	ApiDestinationState          string
+	ConnectionArn                string
+	InvocationEndpoint           string
+	HttpMethod                   string
+	InvocationRateLimitPerSecond int
+	CreationTime                 *float64
+	LastModifiedTime             *float64
+}
+
+func wireApiDestination(v events.ApiDestinationView) apiDestinationWire {
+	return apiDestinationWire{ApiDestinationArn: v.ApiDestinationArn, Name: v.Name, Description: v.Description,
+		ApiDestinationState: v.ApiDestinationState, ConnectionArn: v.ConnectionArn, InvocationEndpoint: v.InvocationEndpoint,
+		HttpMethod: v.HttpMethod, InvocationRateLimitPerSecond: v.InvocationRateLimitPerSecond,
+		CreationTime: epoch(v.CreationTime), LastModifiedTime: epoch(v.LastModifiedTime)}
 }
 
 func failedWire(failed []events.FailedEntry) any {

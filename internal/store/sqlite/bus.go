@@ -29,11 +29,22 @@ const (
 	sqlDeleteDeliv = `DELETE FROM deliveries WHERE id = ?`
 	sqlDueDeliv    = `SELECT ` + deliveryCols + ` FROM deliveries WHERE next_at <= ? ORDER BY next_at, id LIMIT ?`
 	sqlNextDeliv   = `SELECT COALESCE(MIN(next_at), 0) FROM deliveries`
+	connColumns    = `account_id, region, name, uuid, description, authorization_type, state, public_params, sealed_params, created_at, modified_at, authorized_at`
+	sqlInsertConn  = `INSERT INTO event_connections (` + connColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlDeleteConn  = `DELETE FROM event_connections WHERE account_id = ? AND region = ? AND name = ?`
+	sqlGetConn     = `SELECT ` + connColumns + ` FROM event_connections WHERE account_id = ? AND region = ? AND name = ?`
+	sqlListConns   = `SELECT ` + connColumns + ` FROM event_connections WHERE account_id = ? AND region = ? ORDER BY name`
+	destColumns    = `account_id, region, name, uuid, description, connection_arn, endpoint, http_method, rate_limit, state, created_at, modified_at`
+	sqlInsertDest  = `INSERT INTO event_api_destinations (` + destColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlDeleteDest  = `DELETE FROM event_api_destinations WHERE account_id = ? AND region = ? AND name = ?`
+	sqlGetDest     = `SELECT ` + destColumns + ` FROM event_api_destinations WHERE account_id = ? AND region = ? AND name = ?`
+	sqlListDests   = `SELECT ` + destColumns + ` FROM event_api_destinations WHERE account_id = ? AND region = ? ORDER BY name`
 )
 
 var busStatements = []string{sqlInsertBus, sqlDeleteBus, sqlGetBus, sqlListBuses, sqlPutRule, sqlDeleteRule, sqlGetRule,
 	sqlListRules, sqlPutTarget, sqlDeleteTgt, sqlListTargets, sqlBusTargets, sqlGetCursor, sqlSetCursor, sqlInsertDeliv,
-	sqlUpdateDeliv, sqlDeleteDeliv, sqlDueDeliv, sqlNextDeliv}
+	sqlUpdateDeliv, sqlDeleteDeliv, sqlDueDeliv, sqlNextDeliv, sqlInsertConn, sqlDeleteConn, sqlGetConn, sqlListConns,
+	sqlInsertDest, sqlDeleteDest, sqlGetDest, sqlListDests}
 
 func (q *queries) InsertEventBus(ctx context.Context, b store.EventBus) error {
 	_, err := q.exec(ctx, sqlInsertBus, b.AccountID, b.Region, b.Name, ts(b.CreatedAt))
@@ -231,4 +242,102 @@ func collect[T any](q *queries, ctx context.Context, query string, scan func(fun
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+func (q *queries) InsertConnection(ctx context.Context, c store.Connection) error {
+	_, err := q.exec(ctx, sqlInsertConn, c.AccountID, c.Region, c.Name, c.UUID, c.Description, c.AuthorizationType, c.State,
+		c.Public, c.Sealed, ts(c.CreatedAt), ts(c.ModifiedAt), ts(c.AuthorizedAt))
+	return err
+}
+
+func (q *queries) DeleteConnection(ctx context.Context, accountID, region, name string) error {
+	res, err := q.exec(ctx, sqlDeleteConn, accountID, region, name)
+	if err != nil {
+		return err
+	}
+	return oneRow(res)
+}
+
+func scanConnection(scan func(...any) error) (store.Connection, error) {
+	var c store.Connection
+	var created, modified, authorized int64
+	if err := scan(&c.AccountID, &c.Region, &c.Name, &c.UUID, &c.Description, &c.AuthorizationType, &c.State, &c.Public,
+		&c.Sealed, &created, &modified, &authorized); err != nil {
+		return store.Connection{}, err
+	}
+	c.CreatedAt, c.ModifiedAt, c.AuthorizedAt = fromTS(created), fromTS(modified), fromTS(authorized)
+	return c, nil
+}
+
+func (q *queries) GetConnection(ctx context.Context, accountID, region, name string) (store.Connection, error) {
+	row, err := q.queryRow(ctx, sqlGetConn, accountID, region, name)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	c, err := scanConnection(row.Scan)
+	if err != nil {
+		return store.Connection{}, notFound(err)
+	}
+	return c, nil
+}
+
+func (q *queries) ListConnections(ctx context.Context, accountID, region string) ([]store.Connection, error) {
+	return collect(q, ctx, sqlListConns, scanConnection, accountID, region)
+}
+
+func (q *queries) InsertApiDestination(ctx context.Context, d store.ApiDestination) error {
+	_, err := q.exec(ctx, sqlInsertDest, d.AccountID, d.Region, d.Name, d.UUID, d.Description, d.ConnectionArn, d.Endpoint,
+		d.HTTPMethod, d.RateLimit, d.State, ts(d.CreatedAt), ts(d.ModifiedAt))
+	return err
+}
+
+func (q *queries) DeleteApiDestination(ctx context.Context, accountID, region, name string) error {
+	res, err := q.exec(ctx, sqlDeleteDest, accountID, region, name)
+	if err != nil {
+		return err
+	}
+	return oneRow(res)
+}
+
+func scanApiDestination(scan func(...any) error) (store.ApiDestination, error) {
+	var d store.ApiDestination
+	var created, modified int64
+	if err := scan(&d.AccountID, &d.Region, &d.Name, &d.UUID, &d.Description, &d.ConnectionArn, &d.Endpoint, &d.HTTPMethod,
+		&d.RateLimit, &d.State, &created, &modified); err != nil {
+		return store.ApiDestination{}, err
+	}
+	d.CreatedAt, d.ModifiedAt = fromTS(created), fromTS(modified)
+	return d, nil
+}
+
+func (q *queries) GetApiDestination(ctx context.Context, accountID, region, name string) (store.ApiDestination, error) {
+	row, err := q.queryRow(ctx, sqlGetDest, accountID, region, name)
+	if err != nil {
+		return store.ApiDestination{}, err
+	}
+	d, err := scanApiDestination(row.Scan)
+	if err != nil {
+		return store.ApiDestination{}, notFound(err)
+	}
+	return d, nil
+}
+
+func (q *queries) ListApiDestinations(ctx context.Context, accountID, region string) ([]store.ApiDestination, error) {
+	return collect(q, ctx, sqlListDests, scanApiDestination, accountID, region)
+}
+
+func (s *Store) GetConnection(ctx context.Context, accountID, region, name string) (store.Connection, error) {
+	return s.rq.GetConnection(ctx, accountID, region, name)
+}
+
+func (s *Store) ListConnections(ctx context.Context, accountID, region string) ([]store.Connection, error) {
+	return s.rq.ListConnections(ctx, accountID, region)
+}
+
+func (s *Store) GetApiDestination(ctx context.Context, accountID, region, name string) (store.ApiDestination, error) {
+	return s.rq.GetApiDestination(ctx, accountID, region, name)
+}
+
+func (s *Store) ListApiDestinations(ctx context.Context, accountID, region string) ([]store.ApiDestination, error) {
+	return s.rq.ListApiDestinations(ctx, accountID, region)
 }
