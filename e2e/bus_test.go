@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,7 +41,7 @@ func queuesClient(addr, keyID, secret string) *sqs.Client {
 
 // eventQueue creates a queue and a rule on the default bus that sends every
 // event matching pattern to it; it returns the queue URL.
-func eventQueue(t *testing.T, eb *eventbridge.Client, q *sqs.Client, name, pattern string) (string, string) {
+func eventQueue(t testing.TB, eb *eventbridge.Client, q *sqs.Client, name, pattern string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
 	url := *must[*sqs.CreateQueueOutput](t)(q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})).QueueUrl
@@ -61,7 +64,7 @@ type received struct {
 
 // drain long-polls the queue until want messages arrived (or the deadline),
 // deleting what it reads.
-func drain(t *testing.T, q *sqs.Client, url string, want int, deadline time.Duration) []received {
+func drain(t testing.TB, q *sqs.Client, url string, want int, deadline time.Duration) []received {
 	t.Helper()
 	ctx := context.Background()
 	var got []received
@@ -84,7 +87,7 @@ func drain(t *testing.T, q *sqs.Client, url string, want int, deadline time.Dura
 	return got
 }
 
-func eventOf(t *testing.T, body string) (detailType string, resources []string, detail string) {
+func eventOf(t testing.TB, body string) (detailType string, resources []string, detail string) {
 	t.Helper()
 	var ev struct {
 		DetailType string `json:"detail-type"`
@@ -172,7 +175,7 @@ type webhook struct {
 	fail     func(path string, n int) int
 }
 
-func newWebhook(t *testing.T, fail func(path string, n int) int) *webhook {
+func newWebhook(t testing.TB, fail func(path string, n int) int) *webhook {
 	w := &webhook{requests: map[string][]*http.Request{}, bodies: map[string][]string{}, fail: fail}
 	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/oauth/token" {
@@ -222,7 +225,7 @@ func (w *webhook) waitFor(t *testing.T, path string, n int, deadline time.Durati
 }
 
 // apiDestination creates a connection and an API destination for path.
-func apiDestination(t *testing.T, eb *eventbridge.Client, hook *webhook, name, path string, auth ebtypes.ConnectionAuthorizationType, params *ebtypes.CreateConnectionAuthRequestParameters) string {
+func apiDestination(t testing.TB, eb *eventbridge.Client, hook *webhook, name, path string, auth ebtypes.ConnectionAuthorizationType, params *ebtypes.CreateConnectionAuthRequestParameters) string {
 	t.Helper()
 	ctx := context.Background()
 	conn := must[*eventbridge.CreateConnectionOutput](t)(eb.CreateConnection(ctx, &eventbridge.CreateConnectionInput{
@@ -236,7 +239,7 @@ func apiDestination(t *testing.T, eb *eventbridge.Client, hook *webhook, name, p
 	return *dest.ApiDestinationArn
 }
 
-func putEvent(t *testing.T, eb *eventbridge.Client, detail string) string {
+func putEvent(t testing.TB, eb *eventbridge.Client, detail string) string {
 	t.Helper()
 	out := must[*eventbridge.PutEventsOutput](t)(eb.PutEvents(context.Background(), &eventbridge.PutEventsInput{
 		Entries: []ebtypes.PutEventsRequestEntry{{Source: aws.String("app.orders"), DetailType: aws.String("Order Placed"),
@@ -620,4 +623,25 @@ func missing(want map[string]bool, seen map[string]int) int {
 		}
 	}
 	return n
+}
+
+// The stock aws CLI routes a CA's events to a queue and reads them back
+// within a second.
+func TestStockCLIEvents(t *testing.T) {
+	p := startProcess(t, t.TempDir())
+	cmd := exec.Command("bash", "../scripts/cli-events.sh")
+	cmd.Env = append(os.Environ(), "ENDPOINT=http://"+p.addr, "AWS_ACCESS_KEY_ID="+adminKeyID,
+		"AWS_SECRET_ACCESS_KEY="+adminSecret, "AWS_DEFAULT_REGION="+region, "AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("cli-events.sh: %v\n%s\nserver log:\n%s", err, out, p.logs())
+	}
+	// The time includes the CLI's own start (about half a second); the
+	// event latency itself is measured by BenchmarkEventLatency.
+	if !regexp.MustCompile(`received \d+ms after`).Match(out) {
+		t.Fatalf("unexpected output:\n%s", out)
+	}
+	t.Log(strings.TrimSpace(string(out)))
+	p.stop(t)
 }
