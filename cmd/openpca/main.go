@@ -99,6 +99,7 @@ func serve(args []string, stderr io.Writer) error {
 	listen := stringFlag(fs, "listen", "OPENPCA_LISTEN", "127.0.0.1:8080", "listen address")
 	region := stringFlag(fs, "region", "OPENPCA_REGION", "us-east-1", "AWS region this server answers for")
 	s3Endpoint := stringFlag(fs, "s3-endpoint", "OPENPCA_S3_ENDPOINT", "", "external S3 endpoint for CRLs and audit reports")
+	pprof := fs.Bool("pprof", false, "serve net/http/pprof under /debug/pprof/ (for profiling; off by default)")
 	logFormat := stringFlag(fs, "log-format", "OPENPCA_LOG_FORMAT", "text", "log format: text or json")
 	common := addCommon(fs)
 	natsURL := stringFlag(fs, "nats-url", "OPENPCA_NATS_URL", "", "NATS server URL for NATS subject event targets")
@@ -126,7 +127,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
 		Listen: *listen, DataDir: *common.dataDir, Region: *region, Database: *common.database,
-		AccountID: *accountID, KEK: os.Getenv("OPENPCA_KEK"), NATSURL: *natsURL,
+		AccountID: *accountID, KEK: os.Getenv("OPENPCA_KEK"), NATSURL: *natsURL, Pprof: *pprof,
 		AccessKeyID: os.Getenv("OPENPCA_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("OPENPCA_SECRET_ACCESS_KEY"),
 	}, server.WithLogger(log))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,6 +45,7 @@ type Config struct {
 	AccountID string // the default account, default 000000000000
 	KEK       string // key-encryption key (OPENPCA_KEK); default DATA_DIR/kek
 	NATSURL   string // NATS server for NATS subject targets; none by default
+	Pprof     bool   // serve net/http/pprof under /debug/pprof/
 	// Bootstrap key of the default account (OPENPCA_ACCESS_KEY_ID / OPENPCA_SECRET_ACCESS_KEY).
 	AccessKeyID     string
 	SecretAccessKey string
@@ -206,6 +208,12 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte("ok\n"))
 	})
+	if cfg.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
 	mux.Handle("/", edge)
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
