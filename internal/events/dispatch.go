@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -179,7 +180,9 @@ func (d *Dispatcher) compiled(src string) (*pattern.Pattern, error) {
 func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 	more := false
 	var oldest time.Time
+	var fx txEffects
 	err := d.store.Update(ctx, func(tx store.Tx) error {
+		fx = txEffects{}
 		cursor, err := tx.GetCursor(ctx, outboxCursor)
 		if err != nil {
 			return err
@@ -194,13 +197,16 @@ func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 			if bus == "" {
 				bus = DefaultBus
 			}
-			if err := d.fanOut(ctx, tx, ev.ID, ev.AccountID, ev.Region, bus, ev.Payload, ev.CreatedAt); err != nil {
+			if err := d.fanOut(ctx, tx, &fx, ev.ID, ev.AccountID, ev.Region, bus, ev.Payload, ev.CreatedAt); err != nil {
 				return err
 			}
 		}
 		more = len(evs) == relayBatch
 		return tx.SetCursor(ctx, outboxCursor, evs[len(evs)-1].Seq)
 	})
+	if err == nil {
+		d.applied(fx)
+	}
 	if err == nil && !oldest.IsZero() {
 		d.metrics.OutboxLag.Set(d.clock.Now().Sub(oldest).Seconds())
 	} else if err == nil {
@@ -209,9 +215,27 @@ func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 	return more, err
 }
 
-// fanOut writes a delivery for every target of every enabled rule on the bus
-// whose pattern matches the event.
-func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, eventID, account, region, bus string, payload []byte, at time.Time) error {
+// txEffects are what a dispatch transaction did that others must learn of
+// once it commits: queues to wake and deliveries to count.
+type txEffects struct {
+	notify    []string
+	delivered []store.Delivery
+}
+
+func (d *Dispatcher) applied(fx txEffects) {
+	for _, arn := range fx.notify {
+		d.queues.Notify(arn)
+	}
+	for _, del := range fx.delivered {
+		d.observeDelivered(del)
+	}
+}
+
+// fanOut delivers the event to every target of every enabled rule on the bus
+// whose pattern matches it: queues get the message in this transaction (the
+// cheapest durable hand-off), other targets a delivery row. A queue that
+// fails permanently gets a delivery row too, which dead-letters it.
+func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, fx *txEffects, eventID, account, region, bus string, payload []byte, at time.Time) error {
 	rules, err := tx.ListRules(ctx, account, region, bus)
 	if err != nil || len(rules) == 0 {
 		return err
@@ -249,12 +273,24 @@ func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, eventID, account, 
 				d.log.WarnContext(ctx, "input transformation failed; delivering the event", "rule", ruleArn, "target", t.ID, "err", err)
 				body = payload
 			}
-			if err := tx.InsertDelivery(ctx, store.Delivery{EventID: eventID, AccountID: account, Region: region,
-				RuleArn: ruleArn, TargetID: t.ID, TargetArn: t.Arn, Target: t.Config, Payload: body, EventTime: at,
-				NextAt: d.clock.Now()}); err != nil {
+			del := store.Delivery{EventID: eventID, AccountID: account, Region: region, RuleArn: ruleArn, TargetID: t.ID,
+				TargetArn: t.Arn, Target: t.Config, Payload: body, EventTime: at, NextAt: d.clock.Now()}
+			d.metrics.Matched.WithLabelValues(string(KindOf(t.Arn))).Inc()
+			if KindOf(t.Arn) == KindQueue {
+				_, err := d.queues.EnqueueTx(ctx, tx, t.Arn, string(body), nil, d.clock.Now())
+				var p interface{ Permanent() bool }
+				switch {
+				case err == nil:
+					fx.notify = append(fx.notify, t.Arn)
+					fx.delivered = append(fx.delivered, del)
+					continue
+				case !errors.As(err, &p) || !p.Permanent():
+					return err
+				}
+			}
+			if err := tx.InsertDelivery(ctx, del); err != nil {
 				return err
 			}
-			d.metrics.Matched.WithLabelValues(string(KindOf(t.Arn))).Inc()
 		}
 	}
 	return nil
@@ -264,16 +300,26 @@ func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, eventID, account, 
 // claiming transaction, the others are leased and sent concurrently.
 func (d *Dispatcher) deliverStep(ctx context.Context) (bool, error) {
 	now := d.clock.Now()
+	// Look first on the read pool: most wake-ups (every commit) find nothing
+	// due, and must not cost a write transaction.
+	inFlight := d.inFlightSnapshot()
+	due, err := d.store.DueDeliveries(ctx, now, deliveryBatch+len(inFlight))
+	if err != nil {
+		return false, err
+	}
+	if !slices.ContainsFunc(due, func(del store.Delivery) bool { return !inFlight[del.ID] }) {
+		return false, nil
+	}
 	var claimed []store.Delivery
-	var notify []string
+	var fx txEffects
 	full := false
 	claim := func(tx store.Tx, inline bool) error {
-		claimed, notify, full = nil, nil, false
-		due, err := tx.DueDeliveries(ctx, now, deliveryBatch+len(d.inFlightSnapshot()))
+		claimed, fx, full = nil, txEffects{}, false
+		inFlight := d.inFlightSnapshot()
+		due, err := tx.DueDeliveries(ctx, now, deliveryBatch+len(inFlight))
 		if err != nil {
 			return err
 		}
-		inFlight := d.inFlightSnapshot()
 		for _, del := range due {
 			if inFlight[del.ID] {
 				continue
@@ -283,16 +329,16 @@ func (d *Dispatcher) deliverStep(ctx context.Context) (bool, error) {
 				break
 			}
 			if inline && KindOf(del.TargetArn).transactional() {
-				if err := d.sendTx(ctx, tx, del); err != nil {
+				if err := d.sendTx(ctx, tx, &fx, del); err != nil {
 					return err
 				}
 				if err := tx.DeleteDelivery(ctx, del.ID); err != nil {
 					return err
 				}
 				if KindOf(del.TargetArn) == KindQueue {
-					notify = append(notify, del.TargetArn)
+					fx.notify = append(fx.notify, del.TargetArn)
 				}
-				d.observeDelivered(del)
+				fx.delivered = append(fx.delivered, del)
 				continue
 			}
 			lease := del
@@ -304,7 +350,7 @@ func (d *Dispatcher) deliverStep(ctx context.Context) (bool, error) {
 		}
 		return nil
 	}
-	err := d.store.Update(ctx, func(tx store.Tx) error { return claim(tx, true) })
+	err = d.store.Update(ctx, func(tx store.Tx) error { return claim(tx, true) })
 	if err != nil && ctx.Err() == nil {
 		// One transactional delivery failed and took the batch with it:
 		// lease them all and deliver one by one so the failure is isolated.
@@ -313,9 +359,7 @@ func (d *Dispatcher) deliverStep(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	for _, arn := range notify {
-		d.queues.Notify(arn)
-	}
+	d.applied(fx)
 	for _, del := range claimed {
 		d.startSend(ctx, del)
 	}
@@ -362,14 +406,19 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) error {
 	kind := KindOf(del.TargetArn)
 	var sendErr error
 	if kind.transactional() {
+		var fx txEffects
 		sendErr = d.store.Update(ctx, func(tx store.Tx) error {
-			if err := d.sendTx(ctx, tx, del); err != nil {
+			fx = txEffects{}
+			if err := d.sendTx(ctx, tx, &fx, del); err != nil {
 				return err
 			}
 			return tx.DeleteDelivery(ctx, del.ID)
 		})
-		if sendErr == nil && kind == KindQueue {
-			d.queues.Notify(del.TargetArn)
+		if sendErr == nil {
+			d.applied(fx)
+			if kind == KindQueue {
+				d.queues.Notify(del.TargetArn)
+			}
 		}
 	} else {
 		sender, ok := d.senders[kind]
@@ -396,7 +445,7 @@ func (d *Dispatcher) observeDelivered(del store.Delivery) {
 }
 
 // sendTx performs one transactional delivery inside tx.
-func (d *Dispatcher) sendTx(ctx context.Context, tx store.Tx, del store.Delivery) error {
+func (d *Dispatcher) sendTx(ctx context.Context, tx store.Tx, fx *txEffects, del store.Delivery) error {
 	switch KindOf(del.TargetArn) {
 	case KindQueue:
 		_, err := d.queues.EnqueueTx(ctx, tx, del.TargetArn, string(del.Payload), nil, d.clock.Now())
@@ -410,7 +459,7 @@ func (d *Dispatcher) sendTx(ctx context.Context, tx store.Tx, del store.Delivery
 		if !ok {
 			return &DeliveryError{Code: "RESOURCE_NOT_FOUND", Message: del.TargetArn + " is not an event bus ARN."}
 		}
-		return d.fanOut(ctx, tx, del.EventID, account, region, bus, del.Payload, del.EventTime)
+		return d.fanOut(ctx, tx, fx, del.EventID, account, region, bus, del.Payload, del.EventTime)
 	}
 	return &DeliveryError{Code: "RESOURCE_NOT_FOUND", Message: "unsupported target " + del.TargetArn}
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openpca/openpca/internal/store"
@@ -24,11 +25,15 @@ import (
 
 // Store is a store.Store on one SQLite database file.
 type Store struct {
-	changed store.Signal
-	write   *sql.DB
-	read    *sql.DB
-	wq      *queries
-	rq      *queries
+	changed    store.Signal
+	updates    chan *update
+	closing    chan struct{}
+	closeOnce  sync.Once
+	writerDone chan struct{}
+	write      *sql.DB
+	read       *sql.DB
+	wq         *queries
+	rq         *queries
 }
 
 var _ store.Store = (*Store)(nil)
@@ -76,7 +81,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read.Close()
 		return nil, err
 	}
-	return &Store{write: write, read: read, wq: wq, rq: rq}, nil
+	s := &Store{write: write, read: read, wq: wq, rq: rq, updates: make(chan *update), closing: make(chan struct{}),
+		writerDone: make(chan struct{})}
+	go s.writer()
+	return s, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -106,30 +114,161 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-// Close closes both connection pools.
+// Close stops the writer and closes both connection pools.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	<-s.writerDone
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
-// Update runs fn in one IMMEDIATE transaction.
+// errClosed answers Updates made after Close.
+var errClosed = errors.New("sqlite: store is closed")
+
+// maxGroup bounds how many Updates share one commit, so one commit's wait
+// stays short.
+const maxGroup = 64
+
+// update is one Update waiting for the writer.
+type update struct {
+	ctx  context.Context
+	fn   func(store.Tx) error
+	done chan error
+}
+
+// panicked carries a panic from fn back to the Update caller's goroutine.
+type panicked struct{ value any }
+
+func (p panicked) Error() string { return fmt.Sprint("sqlite: update panicked: ", p.value) }
+
+// Update runs fn atomically: its writes commit together, durably, before
+// Update returns nil, or not at all.
+//
+// Concurrent Updates share one IMMEDIATE transaction (group commit): the
+// writer runs each queued fn inside its own savepoint, rolls back only the
+// savepoints whose fn failed, and commits once, so N concurrent requests cost
+// one fsync. fns run one after another, each seeing the writes of the ones
+// before it, exactly as if they had committed separately.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	sqlTx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	var changed bool
-	t := &tx{queries: s.wq.inTx(sqlTx, &changed)}
-	if err := fn(t); err != nil {
-		sqlTx.Rollback()
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+	u := &update{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.updates <- u:
+	case <-s.closing:
+		return errClosed
 	}
-	if changed {
+	// Wait even if ctx ends: once queued, fn may already be committing, and
+	// the caller must not believe a committed change failed.
+	err := <-u.done
+	if p, ok := err.(panicked); ok {
+		panic(p.value)
+	}
+	return err
+}
+
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	for {
+		var batch []*update
+		select {
+		case u := <-s.updates:
+			batch = append(batch, u)
+		case <-s.closing:
+			return
+		}
+	gather:
+		for len(batch) < maxGroup {
+			select {
+			case u := <-s.updates:
+				batch = append(batch, u)
+			default:
+				break gather
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs a group of updates in one transaction and answers each.
+func (s *Store) commit(batch []*update) {
+	results := make([]error, len(batch))
+	answer := func() {
+		for i, u := range batch {
+			u.done <- results[i]
+		}
+	}
+	failAll := func(err error) {
+		for i := range results {
+			if results[i] == nil {
+				results[i] = err
+			}
+		}
+		answer()
+	}
+	ctx := context.Background()
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		failAll(fmt.Errorf("sqlite: begin: %w", err))
+		return
+	}
+	grouped := len(batch) > 1
+	anyChanged := false
+	for i, u := range batch {
+		if err := u.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if grouped {
+			if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT u"); err != nil {
+				sqlTx.Rollback()
+				failAll(fmt.Errorf("sqlite: savepoint: %w", err))
+				return
+			}
+		}
+		var changed bool
+		err := run(u.fn, &tx{queries: s.wq.inTx(sqlTx, &changed)})
+		switch {
+		case err != nil && !grouped:
+			sqlTx.Rollback()
+			results[i] = err
+			answer()
+			return
+		case err != nil:
+			results[i] = err
+			if _, rbErr := sqlTx.ExecContext(ctx, "ROLLBACK TO u"); rbErr != nil {
+				sqlTx.Rollback()
+				failAll(fmt.Errorf("sqlite: group commit aborted: %w", rbErr))
+				return
+			}
+			fallthrough
+		case grouped:
+			if _, err := sqlTx.ExecContext(ctx, "RELEASE u"); err != nil {
+				sqlTx.Rollback()
+				failAll(fmt.Errorf("sqlite: release savepoint: %w", err))
+				return
+			}
+		}
+		anyChanged = anyChanged || (err == nil && changed)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		failAll(fmt.Errorf("sqlite: commit: %w", err))
+		return
+	}
+	if anyChanged {
 		s.changed.Fire()
 	}
-	return nil
+	answer()
+}
+
+// run calls fn, turning a panic into an error the caller re-raises.
+func run(fn func(store.Tx) error, t *tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = panicked{v}
+		}
+	}()
+	return fn(t)
 }
 
 // Changed implements store.Store.
