@@ -71,6 +71,7 @@ func New(st store.Store, kb keys.Backend, region string, opts ...Option) *Servic
 	for _, o := range opts {
 		o(s)
 	}
+	s.store = newCACachingStore(st, s.clock)
 	return s
 }
 
