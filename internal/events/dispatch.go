@@ -205,7 +205,7 @@ func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 		return tx.SetCursor(ctx, outboxCursor, evs[len(evs)-1].Seq)
 	})
 	if err == nil {
-		d.applied(fx)
+		d.applied(ctx, fx)
 	}
 	if err == nil && !oldest.IsZero() {
 		d.metrics.OutboxLag.Set(d.clock.Now().Sub(oldest).Seconds())
@@ -220,14 +220,18 @@ func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 type txEffects struct {
 	notify    []string
 	delivered []store.Delivery
+	send      []store.Delivery // claimed deliveries to send now
 }
 
-func (d *Dispatcher) applied(fx txEffects) {
+func (d *Dispatcher) applied(ctx context.Context, fx txEffects) {
 	for _, arn := range fx.notify {
 		d.queues.Notify(arn)
 	}
 	for _, del := range fx.delivered {
 		d.observeDelivered(del)
+	}
+	for _, del := range fx.send {
+		d.startSend(ctx, del)
 	}
 }
 
@@ -288,8 +292,17 @@ func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, fx *txEffects, eve
 					return err
 				}
 			}
-			if err := tx.InsertDelivery(ctx, del); err != nil {
+			if !KindOf(t.Arn).transactional() {
+				// Claimed in this transaction and sent as soon as it commits:
+				// no second transaction, no wait for the deliverer.
+				del.NextAt = del.NextAt.Add(claimLease)
+			}
+			id, err := tx.InsertDelivery(ctx, del)
+			if err != nil {
 				return err
+			}
+			if del.ID = id; !KindOf(t.Arn).transactional() {
+				fx.send = append(fx.send, del)
 			}
 		}
 	}
@@ -359,7 +372,7 @@ func (d *Dispatcher) deliverStep(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	d.applied(fx)
+	d.applied(ctx, fx)
 	for _, del := range claimed {
 		d.startSend(ctx, del)
 	}
@@ -415,7 +428,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) error {
 			return tx.DeleteDelivery(ctx, del.ID)
 		})
 		if sendErr == nil {
-			d.applied(fx)
+			d.applied(ctx, fx)
 			if kind == KindQueue {
 				d.queues.Notify(del.TargetArn)
 			}

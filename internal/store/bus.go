@@ -122,7 +122,8 @@ type BusTx interface {
 	PutTarget(ctx context.Context, t Target) error
 	DeleteTarget(ctx context.Context, accountID, region, bus, rule, id string) error
 	SetCursor(ctx context.Context, name string, seq int64) error
-	InsertDelivery(ctx context.Context, d Delivery) error
+	// InsertDelivery returns the new delivery's ID.
+	InsertDelivery(ctx context.Context, d Delivery) (int64, error)
 	UpdateDelivery(ctx context.Context, d Delivery) error
 	DeleteDelivery(ctx context.Context, id int64) error
 	// InsertConnection fails with ErrConflict when the name is taken.

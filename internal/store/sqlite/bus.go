@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/openpca/openpca/internal/store"
@@ -173,13 +174,20 @@ func (q *queries) SetCursor(ctx context.Context, name string, seq int64) error {
 	return err
 }
 
-func (q *queries) InsertDelivery(ctx context.Context, d store.Delivery) error {
-	_, err := q.exec(ctx, sqlInsertDeliv, d.EventID, d.AccountID, d.Region, d.RuleArn, d.TargetID, d.TargetArn, d.Target,
+func (q *queries) InsertDelivery(ctx context.Context, d store.Delivery) (int64, error) {
+	res, err := q.exec(ctx, sqlInsertDeliv, d.EventID, d.AccountID, d.Region, d.RuleArn, d.TargetID, d.TargetArn, d.Target,
 		d.Payload, d.Attempts, ts(d.EventTime), ts(d.NextAt), d.LastError)
-	if err == nil && q.changed != nil {
+	if err != nil {
+		return 0, err
+	}
+	if q.changed != nil {
 		*q.changed = true
 	}
-	return err
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delivery id: %w", err)
+	}
+	return id, nil
 }
 
 func (q *queries) UpdateDelivery(ctx context.Context, d store.Delivery) error {
