@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -93,6 +94,9 @@ func addCommon(fs *flag.FlagSet) commonFlags {
 	}
 }
 
+// serverGCPercent is the server's GOGC unless the environment sets one.
+const serverGCPercent = 400
+
 func serve(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -121,6 +125,12 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	if *s3Endpoint != "" {
 		return errors.New("serve: --s3-endpoint is not supported by this build yet")
+	}
+	if os.Getenv("GOGC") == "" {
+		// The live heap is a few MiB and issuance allocates fast: collecting at
+		// 4× instead of 2× the live heap cuts GC from ~14% to ~9% of the CPU
+		// per certificate (go run ./bench -cpuprofile) for tens of MiB.
+		debug.SetGCPercent(serverGCPercent)
 	}
 	log := slog.New(handler)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

@@ -192,12 +192,13 @@ func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 			return err
 		}
 		oldest = evs[0].CreatedAt
+		view := newBusView(tx)
 		for _, ev := range evs {
 			bus := ev.BusName
 			if bus == "" {
 				bus = DefaultBus
 			}
-			if err := d.fanOut(ctx, tx, &fx, ev.ID, ev.AccountID, ev.Region, bus, ev.Payload, ev.CreatedAt); err != nil {
+			if err := d.fanOut(ctx, tx, view, &fx, ev.ID, ev.AccountID, ev.Region, bus, ev.Payload, ev.CreatedAt); err != nil {
 				return err
 			}
 		}
@@ -239,8 +240,9 @@ func (d *Dispatcher) applied(ctx context.Context, fx txEffects) {
 // whose pattern matches it: queues get the message in this transaction (the
 // cheapest durable hand-off), other targets a delivery row. A queue that
 // fails permanently gets a delivery row too, which dead-letters it.
-func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, fx *txEffects, eventID, account, region, bus string, payload []byte, at time.Time) error {
-	rules, err := tx.ListRules(ctx, account, region, bus)
+func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, view *busView, fx *txEffects, eventID, account, region, bus string, payload []byte, at time.Time) error {
+	key := busKey{account, region, bus}
+	rules, err := view.rulesOf(ctx, key)
 	if err != nil || len(rules) == 0 {
 		return err
 	}
@@ -259,7 +261,7 @@ func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, fx *txEffects, eve
 			continue
 		}
 		if targets == nil {
-			if targets, err = tx.ListBusTargets(ctx, account, region, bus); err != nil {
+			if targets, err = view.targetsOf(ctx, key); err != nil {
 				return err
 			}
 		}
@@ -307,6 +309,43 @@ func (d *Dispatcher) fanOut(ctx context.Context, tx store.Tx, fx *txEffects, eve
 		}
 	}
 	return nil
+}
+
+type busKey struct{ account, region, bus string }
+
+// busView reads each bus's rules and targets once per transaction: nothing
+// else can change them while it runs, and a relay batch is mostly events of
+// a few accounts' default buses.
+type busView struct {
+	tx      store.Tx
+	rules   map[busKey][]store.Rule
+	targets map[busKey][]store.Target
+}
+
+func newBusView(tx store.Tx) *busView {
+	return &busView{tx: tx, rules: map[busKey][]store.Rule{}, targets: map[busKey][]store.Target{}}
+}
+
+func (v *busView) rulesOf(ctx context.Context, k busKey) ([]store.Rule, error) {
+	if r, ok := v.rules[k]; ok {
+		return r, nil
+	}
+	r, err := v.tx.ListRules(ctx, k.account, k.region, k.bus)
+	if err == nil {
+		v.rules[k] = r
+	}
+	return r, err
+}
+
+func (v *busView) targetsOf(ctx context.Context, k busKey) ([]store.Target, error) {
+	if t, ok := v.targets[k]; ok {
+		return t, nil
+	}
+	t, err := v.tx.ListBusTargets(ctx, k.account, k.region, k.bus)
+	if err == nil {
+		v.targets[k] = t
+	}
+	return t, err
 }
 
 // deliverStep claims due deliveries: transactional ones are delivered in the
@@ -472,7 +511,7 @@ func (d *Dispatcher) sendTx(ctx context.Context, tx store.Tx, fx *txEffects, del
 		if !ok {
 			return &DeliveryError{Code: "RESOURCE_NOT_FOUND", Message: del.TargetArn + " is not an event bus ARN."}
 		}
-		return d.fanOut(ctx, tx, fx, del.EventID, account, region, bus, del.Payload, del.EventTime)
+		return d.fanOut(ctx, tx, newBusView(tx), fx, del.EventID, account, region, bus, del.Payload, del.EventTime)
 	}
 	return &DeliveryError{Code: "RESOURCE_NOT_FOUND", Message: "unsupported target " + del.TargetArn}
 }

@@ -1,6 +1,7 @@
 package pca
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -48,20 +49,20 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 		return "", fail(MalformedCSR, "%s", strings.TrimPrefix(err.Error(), "x509ca: "))
 	}
 	sigAlg, ok := x509ca.SignatureAlgorithm(in.SigningAlgorithm)
-	var cfg CertificateAuthorityConfiguration
-	if err := jsonUnmarshal(ca.ConfigJSON, &cfg); err != nil {
+	material, err := s.issuers.material(ca)
+	if err != nil {
 		return "", err
 	}
-	if !ok || x509ca.SigningFamily(in.SigningAlgorithm) != x509ca.KeyFamily(cfg.KeyAlgorithm) {
+	if keyAlg := material.cfg.KeyAlgorithm; !ok || x509ca.SigningFamily(in.SigningAlgorithm) != x509ca.KeyFamily(keyAlg) {
 		return "", fail(InvalidArgs, "Signing algorithm %s is not compatible with the certificate authority's key algorithm %s.",
-			in.SigningAlgorithm, cfg.KeyAlgorithm)
+			in.SigningAlgorithm, keyAlg)
 	}
 	var issuer *x509.Certificate
 	if !tmpl.SelfSigned {
-		if issuer, err = parseOneCertificate([]byte(ca.CertificatePEM)); err != nil {
-			return "", fmt.Errorf("pca: stored certificate of %s: %w", ca.ARN, err)
+		if issuer, err = material.issuer, material.issuerErr; issuer == nil {
+			return "", fmt.Errorf("pca: stored certificate of %s: %w", ca.ARN, cmp.Or(err, errors.New("none")))
 		}
-	} else if !x509ca.SamePublicKey(csr.PublicKey, mustCSRKey(ca)) {
+	} else if !x509ca.SamePublicKey(csr.PublicKey, material.csrKey) {
 		return "", fail(InvalidArgs, "Template %s signs only the certificate authority's own CSR.", tmpl.Name)
 	}
 	now := s.clock.Now()
@@ -83,7 +84,10 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 	}
 
 	const op = "IssueCertificate"
-	hash := requestHash(in)
+	var hash string
+	if in.IdempotencyToken != "" {
+		hash = requestHash(in)
+	}
 	if arn, err := s.idempotentResult(ctx, s.store, caller, op, in.IdempotencyToken, hash); err != nil || arn != "" {
 		return arn, err
 	}
@@ -116,7 +120,7 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 			detail.Result = events.Failure
 		}
 		err = s.store.Update(ctx, func(tx store.Tx) error {
-			current, err := s.loadCA(ctx, tx, caller, in.CertificateAuthorityArn, ActionIssueCertificate, conditions)
+			current, err := s.loadCA(ctx, stateReader{tx}, caller, in.CertificateAuthorityArn, ActionIssueCertificate, conditions)
 			if err != nil {
 				return err
 			}
@@ -140,8 +144,34 @@ func (s *Service) IssueCertificate(ctx context.Context, caller Caller, in IssueC
 			}
 			return "", fmt.Errorf("pca: issue: %w", err)
 		}
+		if cert.Status == store.CertificateIssued {
+			s.recent.put(recentKey{ca.ID, cert.Serial}, recentCertificate{pem: pemCertificate(cert.DER),
+				selfSigned: issuedSelfSigned(tmpl, csr, issuer, cert.DER)})
+		}
 		return arn, nil
 	}
+}
+
+// issuedSelfSigned tells whether a certificate just signed is self-signed,
+// without a signature check in the common case: only a certificate for the
+// issuer's own key can verify under itself.
+func issuedSelfSigned(tmpl x509ca.Template, csr *x509.CertificateRequest, issuer *x509.Certificate, der []byte) bool {
+	if tmpl.SelfSigned {
+		return true
+	}
+	if !x509ca.SamePublicKey(csr.PublicKey, issuer.PublicKey) {
+		return false
+	}
+	leaf, err := x509.ParseCertificate(der)
+	return err == nil && isSelfSigned(leaf)
+}
+
+// stateReader serves GetCA with GetCAState, for a transaction's re-check of
+// a CA whose full row was read (and parsed) before it began.
+type stateReader struct{ store.Reader }
+
+func (r stateReader) GetCA(ctx context.Context, id string) (store.CA, error) {
+	return r.GetCAState(ctx, id)
 }
 
 // checkIssuer refuses issuance from a CA that cannot sign now. A root CA
@@ -187,6 +217,9 @@ func (s *Service) GetCertificate(ctx context.Context, caller Caller, in GetCerti
 	if err != nil {
 		return GetCertificateOutput{}, err
 	}
+	if c, ok := s.recent.get(recentKey{ca.ID, serial}); ok {
+		return certificateOutput(ca, c), nil
+	}
 	cert, err := s.store.GetCertificate(ctx, ca.ID, serial)
 	if errors.Is(err, store.ErrNotFound) {
 		return GetCertificateOutput{}, fail(ResourceNotFound, "Could not find certificate %s.", in.CertificateArn)
@@ -197,14 +230,18 @@ func (s *Service) GetCertificate(ctx context.Context, caller Caller, in GetCerti
 	if cert.Status == store.CertificateFailed {
 		return GetCertificateOutput{}, fail(RequestFailed, "The issuance of certificate %s failed: %s", in.CertificateArn, cert.FailureReason)
 	}
-	out := GetCertificateOutput{Certificate: pemCertificate(cert.DER)}
-	if ca.CertificatePEM != "" {
-		if leaf, err := x509.ParseCertificate(cert.DER); err == nil && !isSelfSigned(leaf) {
-			out.CertificateChain = strings.TrimSpace(ca.CertificatePEM + ca.ChainPEM)
-		}
+	leaf, err := x509.ParseCertificate(cert.DER)
+	return certificateOutput(ca, recentCertificate{pem: pemCertificate(cert.DER), selfSigned: err == nil && isSelfSigned(leaf)}), nil
+}
+
+// certificateOutput answers GetCertificate: a certificate not signed by
+// itself comes with its issuer's chain.
+func certificateOutput(ca store.CA, c recentCertificate) GetCertificateOutput {
+	out := GetCertificateOutput{Certificate: strings.TrimSpace(c.pem)}
+	if ca.CertificatePEM != "" && !c.selfSigned {
+		out.CertificateChain = strings.TrimSpace(ca.CertificatePEM + ca.ChainPEM)
 	}
-	out.Certificate = strings.TrimSpace(out.Certificate)
-	return out, nil
+	return out
 }
 
 func isSelfSigned(c *x509.Certificate) bool {

@@ -46,6 +46,8 @@ type Service struct {
 	rand    io.Reader
 	log     *slog.Logger
 	baseURL string
+	recent  *recentCertificates
+	issuers issuerCache
 }
 
 // Option configures a Service.
@@ -67,7 +69,7 @@ func WithRandom(r io.Reader) Option { return func(s *Service) { s.rand = r } }
 // New returns the service for one region.
 func New(st store.Store, kb keys.Backend, region string, opts ...Option) *Service {
 	s := &Service{store: st, keys: kb, region: region, clock: clock.Real{}, rand: rand.Reader,
-		log: slog.New(slog.DiscardHandler), baseURL: "http://127.0.0.1:8080"}
+		log: slog.New(slog.DiscardHandler), baseURL: "http://127.0.0.1:8080", recent: newRecentCertificates()}
 	for _, o := range opts {
 		o(s)
 	}

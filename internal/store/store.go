@@ -136,6 +136,10 @@ type Reader interface {
 	GetAccessKey(ctx context.Context, accessKeyID string) (AccessKey, error)
 	GetAccount(ctx context.Context, accountID string) (Account, error)
 	GetCA(ctx context.Context, id string) (CA, error)
+	// GetCAState is GetCA filling only ID, AccountID, Region, ARN, Type,
+	// Status, NotAfter and RestorableUntil: what a transaction re-checks
+	// before acting on a CA it read in full earlier.
+	GetCAState(ctx context.Context, id string) (CA, error)
 	// ListCAs returns up to limit CAs of the account in the region with Seq > afterSeq.
 	ListCAs(ctx context.Context, accountID, region string, afterSeq int64, limit int) ([]CA, error)
 	ListTags(ctx context.Context, caID string) ([]Tag, error)

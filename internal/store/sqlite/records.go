@@ -38,7 +38,9 @@ const (
 	sqlUpdateCA = `UPDATE certificate_authorities SET status = ?, status_before_deletion = ?, failure_reason = ?,
 		revocation_json = ?, key_handle = ?, csr_pem = ?, certificate_pem = ?, chain_pem = ?, serial = ?, not_before = ?,
 		not_after = ?, last_state_change_at = ?, restorable_until = ? WHERE id = ?`
-	sqlGetCA   = `SELECT ` + caColumns + ` FROM certificate_authorities WHERE id = ?`
+	sqlGetCA      = `SELECT ` + caColumns + ` FROM certificate_authorities WHERE id = ?`
+	sqlGetCAState = `SELECT id, account_id, region, arn, type, status, not_after, restorable_until
+		FROM certificate_authorities WHERE id = ?`
 	sqlListCAs = `SELECT ` + caColumns + ` FROM certificate_authorities
 		WHERE account_id = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?`
 	sqlPutTag = `INSERT INTO ca_tags (ca_id, key, value) VALUES (?, ?, ?)
@@ -63,7 +65,7 @@ const (
 		WHERE seq > ? ORDER BY seq LIMIT ?`
 )
 
-var allStatements = []string{sqlInsertAccount, sqlGetAccount, sqlInsertAccessKey, sqlGetAccessKey, sqlInsertCA, sqlUpdateCA, sqlGetCA, sqlListCAs, sqlPutTag, sqlDeleteTagByKey, sqlDeleteTagByKeyValue, sqlListTags, sqlInsertCertificate, sqlUpdateCertificate, sqlGetCertificate, sqlPutIdempotency, sqlGetIdempotency, sqlAppendEvent, sqlListEvents}
+var allStatements = []string{sqlInsertAccount, sqlGetAccount, sqlInsertAccessKey, sqlGetAccessKey, sqlInsertCA, sqlUpdateCA, sqlGetCA, sqlGetCAState, sqlListCAs, sqlPutTag, sqlDeleteTagByKey, sqlDeleteTagByKeyValue, sqlListTags, sqlInsertCertificate, sqlUpdateCertificate, sqlGetCertificate, sqlPutIdempotency, sqlGetIdempotency, sqlAppendEvent, sqlListEvents}
 
 func (q *queries) InsertAccount(ctx context.Context, a store.Account) error {
 	_, err := q.exec(ctx, sqlInsertAccount, a.ID, ts(a.CreatedAt))
@@ -160,6 +162,20 @@ func (q *queries) GetCA(ctx context.Context, id string) (store.CA, error) {
 	if err != nil {
 		return store.CA{}, notFound(err)
 	}
+	return c, nil
+}
+
+func (q *queries) GetCAState(ctx context.Context, id string) (store.CA, error) {
+	row, err := q.queryRow(ctx, sqlGetCAState, id)
+	if err != nil {
+		return store.CA{}, err
+	}
+	var c store.CA
+	var notAfter, restorable int64
+	if err := row.Scan(&c.ID, &c.AccountID, &c.Region, &c.ARN, &c.Type, &c.Status, &notAfter, &restorable); err != nil {
+		return store.CA{}, notFound(err)
+	}
+	c.NotAfter, c.RestorableUntil = fromTS(notAfter), fromTS(restorable)
 	return c, nil
 }
 

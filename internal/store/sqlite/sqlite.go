@@ -375,6 +375,9 @@ func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error
 	return s.rq.GetAccount(ctx, id)
 }
 func (s *Store) GetCA(ctx context.Context, id string) (store.CA, error) { return s.rq.GetCA(ctx, id) }
+func (s *Store) GetCAState(ctx context.Context, id string) (store.CA, error) {
+	return s.rq.GetCAState(ctx, id)
+}
 func (s *Store) ListCAs(ctx context.Context, accountID, region string, afterSeq int64, limit int) ([]store.CA, error) {
 	return s.rq.ListCAs(ctx, accountID, region, afterSeq, limit)
 }
