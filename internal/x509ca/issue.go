@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -118,13 +117,18 @@ func Issue(req IssueRequest) ([]byte, error) {
 }
 
 // subjectKeyID is RFC 5280 method 1: SHA-1 of the subjectPublicKey bits.
-func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
-	spki, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, fmt.Errorf("x509ca: public key: %w", err)
+// It reads them from the parsed SubjectPublicKeyInfo when there is one,
+// rather than marshalling the key again.
+func subjectKeyID(rawSPKI []byte, pub crypto.PublicKey) ([]byte, error) {
+	spki := rawSPKI
+	if len(spki) == 0 {
+		var err error
+		if spki, err = x509.MarshalPKIXPublicKey(pub); err != nil {
+			return nil, fmt.Errorf("x509ca: public key: %w", err)
+		}
 	}
 	var info struct {
-		Algorithm pkix.AlgorithmIdentifier
+		Algorithm asn1.RawValue
 		PublicKey asn1.BitString
 	}
 	if _, err := asn1.Unmarshal(spki, &info); err != nil {

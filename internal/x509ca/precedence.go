@@ -74,7 +74,7 @@ func templateExtensions(req IssueRequest) (extensionSet, error) {
 			return exts, err
 		}
 	}
-	ski, err := subjectKeyID(req.CSR.PublicKey)
+	ski, err := subjectKeyID(req.CSR.RawSubjectPublicKeyInfo, req.CSR.PublicKey)
 	if err != nil {
 		return exts, err
 	}
@@ -88,7 +88,7 @@ func templateExtensions(req IssueRequest) (extensionSet, error) {
 	if len(aki) == 0 {
 		// An imported CA certificate may lack an SKI; method 1 over its key
 		// is what it would most likely have said.
-		if aki, err = subjectKeyID(req.Issuer.PublicKey); err != nil {
+		if aki, err = subjectKeyID(req.Issuer.RawSubjectPublicKeyInfo, req.Issuer.PublicKey); err != nil {
 			return exts, err
 		}
 	}
