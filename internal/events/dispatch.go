@@ -82,6 +82,7 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	patterns map[string]*pattern.Pattern // by pattern text
 	inFlight map[int64]bool
+	stopped  bool // Run has ended: no new sends
 	slots    chan struct{}
 	sends    sync.WaitGroup
 }
@@ -119,6 +120,10 @@ func NewDispatcher(st store.Store, queues Queues, opts ...DispatcherOption) *Dis
 
 // Run relays and delivers until ctx ends, then waits for sends in flight.
 func (d *Dispatcher) Run(ctx context.Context) {
+	d.mu.Lock()
+	d.stopped = false
+	d.mu.Unlock()
+	d.store.SetAppendHook(d.relayHook(ctx))
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
@@ -127,6 +132,12 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}()
 	go func() { defer wg.Done(); d.loop(ctx, d.deliverStep, d.untilNextDelivery) }()
 	wg.Wait()
+	d.store.SetAppendHook(nil)
+	// A commit may still be running the hook it loaded: from here on what it
+	// hands over is not sent but left to its lease, for the next start.
+	d.mu.Lock()
+	d.stopped = true
+	d.mu.Unlock()
 	d.sends.Wait()
 }
 
@@ -176,44 +187,90 @@ func (d *Dispatcher) compiled(src string) (*pattern.Pattern, error) {
 	return p, nil
 }
 
-// relayStep matches the next batch of outbox rows.
+// relayStep matches the next batch of outbox rows. Most batches are relayed
+// by the append hook inside the transaction that wrote them, so it looks on
+// the read pool first and takes a write transaction only for what is left:
+// events of a hook that failed, of another process, or from before a crash.
 func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
-	more := false
-	var oldest time.Time
-	var fx txEffects
-	err := d.store.Update(ctx, func(tx store.Tx) error {
-		fx = txEffects{}
-		cursor, err := tx.GetCursor(ctx, outboxCursor)
-		if err != nil {
-			return err
+	cursor, err := d.store.GetCursor(ctx, outboxCursor)
+	if err != nil {
+		return false, err
+	}
+	if evs, err := d.store.ListEvents(ctx, cursor, 1); err != nil || len(evs) == 0 {
+		if err == nil {
+			d.metrics.OutboxLag.Set(0)
 		}
-		evs, err := tx.ListEvents(ctx, cursor, relayBatch)
-		if err != nil || len(evs) == 0 {
-			return err
-		}
-		oldest = evs[0].CreatedAt
-		view := newBusView(tx)
-		for _, ev := range evs {
-			bus := ev.BusName
-			if bus == "" {
-				bus = DefaultBus
-			}
-			if err := d.fanOut(ctx, tx, view, &fx, ev.ID, ev.AccountID, ev.Region, bus, ev.Payload, ev.CreatedAt); err != nil {
-				return err
-			}
-		}
-		more = len(evs) == relayBatch
-		return tx.SetCursor(ctx, outboxCursor, evs[len(evs)-1].Seq)
+		return false, err
+	}
+	var r relayed
+	err = d.store.Update(ctx, func(tx store.Tx) (err error) {
+		r, err = d.relayTx(ctx, tx)
+		return err
 	})
-	if err == nil {
-		d.applied(ctx, fx)
+	if err != nil {
+		return false, err
 	}
-	if err == nil && !oldest.IsZero() {
-		d.metrics.OutboxLag.Set(d.clock.Now().Sub(oldest).Seconds())
-	} else if err == nil {
+	d.afterRelay(ctx, r)
+	return r.more, nil
+}
+
+// relayHook relays, inside the transaction that appended them, the events
+// it appended (and any older ones still waiting): the event is matched and
+// handed to queue targets in the commit that creates it.
+func (d *Dispatcher) relayHook(ctx context.Context) store.AppendHook {
+	return func(tx store.Tx) (func(), error) {
+		r, err := d.relayTx(ctx, tx)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.log.WarnContext(ctx, "relay at commit failed; the relay loop retries", "err", err)
+			}
+			return nil, err
+		}
+		return func() { d.afterRelay(ctx, r) }, nil
+	}
+}
+
+// relayed is what one relay transaction did.
+type relayed struct {
+	fx     txEffects
+	oldest time.Time // creation time of the batch's first event
+	more   bool      // the batch was full: more may be waiting
+}
+
+// relayTx matches the next batch of outbox rows after the cursor and
+// advances it, all in tx.
+func (d *Dispatcher) relayTx(ctx context.Context, tx store.Tx) (relayed, error) {
+	var r relayed
+	cursor, err := tx.GetCursor(ctx, outboxCursor)
+	if err != nil {
+		return r, err
+	}
+	evs, err := tx.ListEvents(ctx, cursor, relayBatch)
+	if err != nil || len(evs) == 0 {
+		return r, err
+	}
+	r.oldest = evs[0].CreatedAt
+	view := newBusView(tx)
+	for _, ev := range evs {
+		bus := ev.BusName
+		if bus == "" {
+			bus = DefaultBus
+		}
+		if err := d.fanOut(ctx, tx, view, &r.fx, ev.ID, ev.AccountID, ev.Region, bus, ev.Payload, ev.CreatedAt); err != nil {
+			return relayed{}, err
+		}
+	}
+	r.more = len(evs) == relayBatch
+	return r, tx.SetCursor(ctx, outboxCursor, evs[len(evs)-1].Seq)
+}
+
+func (d *Dispatcher) afterRelay(ctx context.Context, r relayed) {
+	d.applied(ctx, r.fx)
+	if r.oldest.IsZero() {
 		d.metrics.OutboxLag.Set(0)
+	} else {
+		d.metrics.OutboxLag.Set(d.clock.Now().Sub(r.oldest).Seconds())
 	}
-	return more, err
 }
 
 // txEffects are what a dispatch transaction did that others must learn of
@@ -428,9 +485,13 @@ func (d *Dispatcher) inFlightSnapshot() map[int64]bool {
 // maxInFlight.
 func (d *Dispatcher) startSend(ctx context.Context, del store.Delivery) {
 	d.mu.Lock()
+	if d.stopped {
+		d.mu.Unlock()
+		return
+	}
 	d.inFlight[del.ID] = true
-	d.mu.Unlock()
 	d.sends.Add(1)
+	d.mu.Unlock()
 	go func() {
 		defer d.sends.Done()
 		defer func() {

@@ -412,6 +412,18 @@ func (s *Service) ReceiveMessage(ctx context.Context, c Caller, queueURL string,
 // receiveOnce receives what is visible now in one transaction; with nothing
 // visible it returns when the next hidden message becomes visible.
 func (s *Service) receiveOnce(ctx context.Context, account, name string, in ReceiveInput, max int) ([]Message, time.Time, error) {
+	// Look on the read pool first: a long-poller woken for a message another
+	// receiver took, or polling an empty queue, must not cost a write
+	// transaction. Anything unexpected is left to the transaction below.
+	if q, err := s.get(ctx, s.store, account, name); err == nil {
+		now := s.clock.Now()
+		cutoff := retentionCutoff(q, now)
+		if visible, err := s.store.VisibleQueueMessages(ctx, q.ID, now, cutoff, 1); err == nil && len(visible) == 0 {
+			if next, err := s.store.NextQueueVisibleAt(ctx, q.ID, now, cutoff); err == nil {
+				return nil, next, nil
+			}
+		}
+	}
 	var out []Message
 	var next time.Time
 	var redriven string

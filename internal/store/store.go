@@ -184,5 +184,14 @@ type Store interface {
 	// Changed is closed after the next commit that appended events or
 	// deliveries, so the relay and the deliverer wake without polling.
 	Changed() <-chan struct{}
+	// SetAppendHook makes every transaction that appended events run hook
+	// inside it, last, in a savepoint of its own: what the hook writes
+	// commits together with the events, and a hook that fails is rolled back
+	// alone, leaving the events to be relayed later. The function the hook
+	// returns runs after the commit. nil removes the hook.
+	SetAppendHook(hook AppendHook)
 	Close() error
 }
+
+// AppendHook is the relay's hook into transactions that append events.
+type AppendHook func(Tx) (afterCommit func(), err error)

@@ -304,7 +304,7 @@ func (q *queries) AppendEvent(ctx context.Context, e store.Event) error {
 	}
 	_, err := q.exec(ctx, sqlAppendEvent, e.ID, e.AccountID, e.Region, bus, e.DetailType, e.Payload, ts(e.CreatedAt))
 	if err == nil && q.changed != nil {
-		*q.changed = true
+		*q.changed, *q.appended = true, true
 	}
 	return err
 }

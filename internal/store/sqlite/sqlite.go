@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openpca/openpca/internal/store"
@@ -26,6 +27,7 @@ import (
 // Store is a store.Store on one SQLite database file.
 type Store struct {
 	changed    store.Signal
+	appendHook atomic.Pointer[store.AppendHook]
 	updates    chan *update
 	closing    chan struct{}
 	closeOnce  sync.Once
@@ -213,7 +215,7 @@ func (s *Store) commit(batch []*update) {
 		return
 	}
 	grouped := len(batch) > 1
-	anyChanged := false
+	anyChanged, anyAppended := false, false
 	for i, u := range batch {
 		if err := u.ctx.Err(); err != nil {
 			results[i] = err
@@ -226,8 +228,8 @@ func (s *Store) commit(batch []*update) {
 				return
 			}
 		}
-		var changed bool
-		err := run(u.fn, &tx{queries: s.wq.inTx(sqlTx, &changed)})
+		var changed, appended bool
+		err := run(u.fn, &tx{queries: s.wq.inTx(sqlTx, &changed, &appended)})
 		switch {
 		case err != nil && !grouped:
 			sqlTx.Rollback()
@@ -250,6 +252,17 @@ func (s *Store) commit(batch []*update) {
 			}
 		}
 		anyChanged = anyChanged || (err == nil && changed)
+		anyAppended = anyAppended || (err == nil && appended)
+	}
+	var afterCommit func()
+	if hook := s.appendHook.Load(); hook != nil && anyAppended {
+		var changed bool
+		if afterCommit, err = s.runHook(ctx, sqlTx, *hook, &changed); err != nil {
+			sqlTx.Rollback()
+			failAll(err)
+			return
+		}
+		anyChanged = anyChanged || changed
 	}
 	if err := sqlTx.Commit(); err != nil {
 		failAll(fmt.Errorf("sqlite: commit: %w", err))
@@ -259,6 +272,43 @@ func (s *Store) commit(batch []*update) {
 		s.changed.Fire()
 	}
 	answer()
+	if afterCommit != nil {
+		afterCommit()
+	}
+}
+
+// runHook runs the append hook in its own savepoint. Only a failure to
+// manage the savepoint is returned: the hook's own failure is undone and
+// forgotten, since the events it would have relayed stay in the outbox.
+func (s *Store) runHook(ctx context.Context, sqlTx *sql.Tx, hook store.AppendHook, changed *bool) (func(), error) {
+	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT hook"); err != nil {
+		return nil, fmt.Errorf("sqlite: savepoint: %w", err)
+	}
+	var appended bool
+	var afterCommit func()
+	err := run(func(t store.Tx) (err error) {
+		afterCommit, err = hook(t)
+		return err
+	}, &tx{queries: s.wq.inTx(sqlTx, changed, &appended)})
+	if err != nil {
+		afterCommit, *changed = nil, false
+		if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO hook"); err != nil {
+			return nil, fmt.Errorf("sqlite: roll back the append hook: %w", err)
+		}
+	}
+	if _, err := sqlTx.ExecContext(ctx, "RELEASE hook"); err != nil {
+		return nil, fmt.Errorf("sqlite: release savepoint: %w", err)
+	}
+	return afterCommit, nil
+}
+
+// SetAppendHook implements store.Store.
+func (s *Store) SetAppendHook(hook store.AppendHook) {
+	if hook == nil {
+		s.appendHook.Store(nil)
+		return
+	}
+	s.appendHook.Store(&hook)
 }
 
 // run calls fn, turning a panic into an error the caller re-raises.
@@ -287,9 +337,10 @@ type querier interface {
 type queries struct {
 	tx *sql.Tx
 	// changed, inside a transaction, records that it appended events or
-	// deliveries, so that Update fires the store's signal after commit.
-	changed *bool
-	stmts   map[string]*sql.Stmt
+	// deliveries, so that Update fires the store's signal after commit;
+	// appended, that it appended events, for the append hook.
+	changed, appended *bool
+	stmts             map[string]*sql.Stmt
 }
 
 func newQueries(ctx context.Context, db *sql.DB) (*queries, error) {
@@ -304,9 +355,9 @@ func newQueries(ctx context.Context, db *sql.DB) (*queries, error) {
 	return q, nil
 }
 
-func (q *queries) inTx(t *sql.Tx, changed *bool) *queries {
+func (q *queries) inTx(t *sql.Tx, changed, appended *bool) *queries {
 	c := *q
-	c.tx, c.changed = t, changed
+	c.tx, c.changed, c.appended = t, changed, appended
 	return &c
 }
 
