@@ -384,25 +384,24 @@ func newBusView(tx store.Tx) *busView {
 }
 
 func (v *busView) rulesOf(ctx context.Context, k busKey) ([]store.Rule, error) {
-	if r, ok := v.rules[k]; ok {
-		return r, nil
-	}
-	r, err := v.tx.ListRules(ctx, k.account, k.region, k.bus)
-	if err == nil {
-		v.rules[k] = r
-	}
-	return r, err
+	return readOnce(v.rules, k, func() ([]store.Rule, error) { return v.tx.ListRules(ctx, k.account, k.region, k.bus) })
 }
 
 func (v *busView) targetsOf(ctx context.Context, k busKey) ([]store.Target, error) {
-	if t, ok := v.targets[k]; ok {
-		return t, nil
+	return readOnce(v.targets, k, func() ([]store.Target, error) {
+		return v.tx.ListBusTargets(ctx, k.account, k.region, k.bus)
+	})
+}
+
+func readOnce[T any](seen map[busKey][]T, k busKey, read func() ([]T, error)) ([]T, error) {
+	if v, ok := seen[k]; ok {
+		return v, nil
 	}
-	t, err := v.tx.ListBusTargets(ctx, k.account, k.region, k.bus)
+	v, err := read()
 	if err == nil {
-		v.targets[k] = t
+		seen[k] = v
 	}
-	return t, err
+	return v, err
 }
 
 // deliverStep claims due deliveries: transactional ones are delivered in the
