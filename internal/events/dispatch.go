@@ -83,6 +83,9 @@ type Dispatcher struct {
 	patterns map[string]*pattern.Pattern // by pattern text
 	inFlight map[int64]bool
 	stopped  bool // Run has ended: no new sends
+	// poke wakes the loops for work the store's signal does not announce: a
+	// relay at commit that left events behind.
+	poke store.Signal
 	slots    chan struct{}
 	sends    sync.WaitGroup
 }
@@ -146,11 +149,12 @@ func (d *Dispatcher) Run(ctx context.Context) {
 func (d *Dispatcher) loop(ctx context.Context, step func(context.Context) (bool, error), idle func(context.Context) time.Duration) {
 	for ctx.Err() == nil {
 		changed := d.store.Changed() // taken before the step, so no commit is missed
+		poked := d.poke.C()
 		more, err := step(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.log.ErrorContext(ctx, "event dispatch", "err", err)
 			more = false
-			changed = nil // a failing store is retried after idle, not spun on
+			changed, poked = nil, nil // a failing store is retried after idle, not spun on
 		}
 		if more {
 			continue
@@ -159,6 +163,7 @@ func (d *Dispatcher) loop(ctx context.Context, step func(context.Context) (bool,
 		select {
 		case <-ctx.Done():
 		case <-changed:
+		case <-poked:
 		case <-timer.C:
 		}
 		timer.Stop()
@@ -226,7 +231,12 @@ func (d *Dispatcher) relayHook(ctx context.Context) store.AppendHook {
 			}
 			return nil, err
 		}
-		return func() { d.afterRelay(ctx, r) }, nil
+		return func() {
+			d.afterRelay(ctx, r)
+			if r.more {
+				d.poke.Fire() // the batch was full: the relay loop takes the rest
+			}
+		}, nil
 	}
 }
 

@@ -181,8 +181,9 @@ type Store interface {
 	Reader
 	// Update runs fn in one transaction and commits it when fn returns nil.
 	Update(ctx context.Context, fn func(Tx) error) error
-	// Changed is closed after the next commit that appended events or
-	// deliveries, so the relay and the deliverer wake without polling.
+	// Changed is closed after the next commit that wrote deliveries or
+	// appended events the append hook did not relay, so the relay and the
+	// deliverer wake without polling.
 	Changed() <-chan struct{}
 	// SetAppendHook makes every transaction that appended events run hook
 	// inside it, last, in a savepoint of its own: what the hook writes

@@ -180,8 +180,8 @@ func (q *queries) InsertDelivery(ctx context.Context, d store.Delivery) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	if q.changed != nil {
-		*q.changed = true
+	if q.deliveries != nil {
+		*q.deliveries = true
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
@@ -195,8 +195,8 @@ func (q *queries) UpdateDelivery(ctx context.Context, d store.Delivery) error {
 	if err != nil {
 		return err
 	}
-	if q.changed != nil {
-		*q.changed = true
+	if q.deliveries != nil {
+		*q.deliveries = true
 	}
 	return oneRow(res)
 }

@@ -117,3 +117,58 @@ func TestAppendHook(t *testing.T) {
 		t.Fatal("a removed hook ran")
 	}
 }
+
+// Changed fires for commits that wrote deliveries or appended events no hook
+// relayed, and stays quiet for events the hook relayed.
+func TestChangedSignal(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	var n atomic.Int64
+	appendEvent := func(tx store.Tx) error {
+		return tx.AppendEvent(ctx, store.Event{ID: fmt.Sprint("ev", n.Add(1)), AccountID: "111122223333", Region: "us-east-1",
+			DetailType: "t", Payload: []byte("{}"), CreatedAt: time.Unix(1_700_000_000, 0)})
+	}
+	insertDelivery := func(tx store.Tx) error {
+		_, err := tx.InsertDelivery(ctx, store.Delivery{EventID: "ev", AccountID: "111122223333", Region: "us-east-1",
+			RuleArn: "r", TargetID: "t", TargetArn: "a", Target: []byte("{}"), Payload: []byte("{}"),
+			EventTime: time.Unix(1_700_000_000, 0), NextAt: time.Unix(1_700_000_000, 0)})
+		return err
+	}
+	var hookFails atomic.Bool
+	relayHook := func(tx store.Tx) (func(), error) {
+		if hookFails.Load() {
+			return nil, errors.New("hook down")
+		}
+		return nil, tx.SetCursor(ctx, "hook", n.Load())
+	}
+	fired := func(fn func(store.Tx) error) bool {
+		t.Helper()
+		c := st.Changed()
+		if err := st.Update(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	if !fired(appendEvent) {
+		t.Error("events with no hook to relay them: no signal")
+	}
+	if fired(func(tx store.Tx) error { return tx.SetCursor(ctx, "other", 1) }) {
+		t.Error("a commit without events or deliveries fired")
+	}
+	st.SetAppendHook(relayHook)
+	if fired(appendEvent) {
+		t.Error("events the hook relayed fired")
+	}
+	if !fired(insertDelivery) {
+		t.Error("a new delivery: no signal")
+	}
+	hookFails.Store(true)
+	if !fired(appendEvent) {
+		t.Error("events the hook failed to relay: no signal")
+	}
+}

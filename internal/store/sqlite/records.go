@@ -303,8 +303,8 @@ func (q *queries) AppendEvent(ctx context.Context, e store.Event) error {
 		bus = "default"
 	}
 	_, err := q.exec(ctx, sqlAppendEvent, e.ID, e.AccountID, e.Region, bus, e.DetailType, e.Payload, ts(e.CreatedAt))
-	if err == nil && q.changed != nil {
-		*q.changed, *q.appended = true, true
+	if err == nil && q.appended != nil {
+		*q.appended = true
 	}
 	return err
 }

@@ -232,7 +232,7 @@ func (s *Store) commit(batch []*update) {
 		return
 	}
 	grouped := len(batch) > 1
-	anyChanged, anyAppended := false, false
+	anyDeliveries, anyAppended := false, false
 	for i, u := range batch {
 		if err := u.ctx.Err(); err != nil {
 			results[i] = err
@@ -245,8 +245,8 @@ func (s *Store) commit(batch []*update) {
 				return
 			}
 		}
-		var changed, appended bool
-		err := run(u.fn, &tx{queries: s.wq.inTx(sqlTx, &changed, &appended)})
+		var deliveries, appended bool
+		err := run(u.fn, &tx{queries: s.wq.inTx(sqlTx, &deliveries, &appended)})
 		switch {
 		case err != nil && !grouped:
 			sqlTx.Rollback()
@@ -268,24 +268,27 @@ func (s *Store) commit(batch []*update) {
 				return
 			}
 		}
-		anyChanged = anyChanged || (err == nil && changed)
+		anyDeliveries = anyDeliveries || (err == nil && deliveries)
 		anyAppended = anyAppended || (err == nil && appended)
 	}
 	var afterCommit func()
+	relayed := false
 	if hook := s.appendHook.Load(); hook != nil && anyAppended {
-		var changed bool
-		if afterCommit, err = s.runHook(ctx, sqlTx, *hook, &changed); err != nil {
+		var deliveries bool
+		if afterCommit, relayed, err = s.runHook(ctx, sqlTx, *hook, &deliveries); err != nil {
 			sqlTx.Rollback()
 			failAll(err)
 			return
 		}
-		anyChanged = anyChanged || changed
+		anyDeliveries = anyDeliveries || deliveries
 	}
 	if err := sqlTx.Commit(); err != nil {
 		failAll(fmt.Errorf("sqlite: commit: %w", err))
 		return
 	}
-	if anyChanged {
+	// Events the hook relayed need no wake-up; new deliveries and events it
+	// did not relay do.
+	if anyDeliveries || (anyAppended && !relayed) {
 		s.changed.Fire()
 	}
 	answer()
@@ -294,29 +297,31 @@ func (s *Store) commit(batch []*update) {
 	}
 }
 
-// runHook runs the append hook in its own savepoint. Only a failure to
-// manage the savepoint is returned: the hook's own failure is undone and
-// forgotten, since the events it would have relayed stay in the outbox.
-func (s *Store) runHook(ctx context.Context, sqlTx *sql.Tx, hook store.AppendHook, changed *bool) (func(), error) {
+// runHook runs the append hook in its own savepoint and reports whether it
+// succeeded. Only a failure to manage the savepoint is returned: the hook's
+// own failure is undone and forgotten, since the events it would have
+// relayed stay in the outbox.
+func (s *Store) runHook(ctx context.Context, sqlTx *sql.Tx, hook store.AppendHook, deliveries *bool) (func(), bool, error) {
 	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT hook"); err != nil {
-		return nil, fmt.Errorf("sqlite: savepoint: %w", err)
+		return nil, false, fmt.Errorf("sqlite: savepoint: %w", err)
 	}
 	var appended bool
 	var afterCommit func()
 	err := run(func(t store.Tx) (err error) {
 		afterCommit, err = hook(t)
 		return err
-	}, &tx{queries: s.wq.inTx(sqlTx, changed, &appended)})
-	if err != nil {
-		afterCommit, *changed = nil, false
+	}, &tx{queries: s.wq.inTx(sqlTx, deliveries, &appended)})
+	ok := err == nil
+	if !ok {
+		afterCommit, *deliveries = nil, false
 		if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO hook"); err != nil {
-			return nil, fmt.Errorf("sqlite: roll back the append hook: %w", err)
+			return nil, false, fmt.Errorf("sqlite: roll back the append hook: %w", err)
 		}
 	}
 	if _, err := sqlTx.ExecContext(ctx, "RELEASE hook"); err != nil {
-		return nil, fmt.Errorf("sqlite: release savepoint: %w", err)
+		return nil, false, fmt.Errorf("sqlite: release savepoint: %w", err)
 	}
-	return afterCommit, nil
+	return afterCommit, ok, nil
 }
 
 // SetAppendHook implements store.Store.
@@ -353,10 +358,10 @@ type querier interface {
 // after newQueries, so concurrent use needs no lock.
 type queries struct {
 	tx *sql.Tx
-	// changed, inside a transaction, records that it appended events or
-	// deliveries, so that Update fires the store's signal after commit;
-	// appended, that it appended events, for the append hook.
-	changed, appended *bool
+	// Inside a transaction, deliveries records that it wrote deliveries and
+	// appended that it appended events, so that the commit can run the append
+	// hook and fire the store's signal.
+	deliveries, appended *bool
 	stmts             map[string]*sql.Stmt
 }
 
@@ -372,9 +377,9 @@ func newQueries(ctx context.Context, db *sql.DB) (*queries, error) {
 	return q, nil
 }
 
-func (q *queries) inTx(t *sql.Tx, changed, appended *bool) *queries {
+func (q *queries) inTx(t *sql.Tx, deliveries, appended *bool) *queries {
 	c := *q
-	c.tx, c.changed, c.appended = t, changed, appended
+	c.tx, c.deliveries, c.appended = t, deliveries, appended
 	return &c
 }
 
