@@ -85,9 +85,9 @@ type Dispatcher struct {
 	stopped  bool // Run has ended: no new sends
 	// poke wakes the loops for work the store's signal does not announce: a
 	// relay at commit that left events behind.
-	poke store.Signal
-	slots    chan struct{}
-	sends    sync.WaitGroup
+	poke  store.Signal
+	slots chan struct{}
+	sends sync.WaitGroup
 }
 
 // DispatcherOption configures a Dispatcher.
@@ -223,15 +223,33 @@ func (d *Dispatcher) relayStep(ctx context.Context) (bool, error) {
 // it appended (and any older ones still waiting): the event is matched and
 // handed to queue targets in the commit that creates it.
 func (d *Dispatcher) relayHook(ctx context.Context) store.AppendHook {
-	return func(tx store.Tx) (func(), error) {
-		r, err := d.relayTx(ctx, tx)
-		if err != nil {
-			if ctx.Err() == nil {
+	return func(tx store.Tx) (after func(), err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("events: relay at commit panicked: %v", p)
+			}
+			if err != nil && ctx.Err() == nil {
 				d.log.WarnContext(ctx, "relay at commit failed; the relay loop retries", "err", err)
 			}
+		}()
+		// Checked once, up front: a statement interrupted by a cancelled
+		// context makes SQLite roll back the whole transaction, the changes
+		// the hook rides on included, so the statements themselves run to
+		// the end.
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r, err := d.relayTx(context.WithoutCancel(ctx), tx)
+		if err != nil {
 			return nil, err
 		}
 		return func() {
+			// It runs on the store's writer goroutine: a panic must not end it.
+			defer func() {
+				if p := recover(); p != nil {
+					d.log.ErrorContext(ctx, "after the relay at commit", "panic", p)
+				}
+			}()
 			d.afterRelay(ctx, r)
 			if r.more {
 				d.poke.Fire() // the batch was full: the relay loop takes the rest

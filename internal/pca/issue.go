@@ -233,8 +233,9 @@ func (s *Service) GetCertificate(ctx context.Context, caller Caller, in GetCerti
 	if cert.Status == store.CertificateFailed {
 		return GetCertificateOutput{}, fail(RequestFailed, "The issuance of certificate %s failed: %s", in.CertificateArn, cert.FailureReason)
 	}
+	// A body that does not parse gets no chain: nothing shows who issued it.
 	leaf, err := x509.ParseCertificate(cert.DER)
-	return certificateOutput(ca, recentCertificate{pem: pemCertificate(cert.DER), selfSigned: err == nil && isSelfSigned(leaf)}), nil
+	return certificateOutput(ca, recentCertificate{pem: pemCertificate(cert.DER), selfSigned: err != nil || isSelfSigned(leaf)}), nil
 }
 
 // certificateOutput answers GetCertificate: a certificate not signed by

@@ -28,7 +28,7 @@ type recentKey struct{ caID, serial string }
 
 type recentCertificate struct {
 	pem        string
-	selfSigned bool
+	selfSigned bool // answered without the issuer's chain
 }
 
 func newRecentCertificates() *recentCertificates {

@@ -414,11 +414,14 @@ func (s *Service) ReceiveMessage(ctx context.Context, c Caller, queueURL string,
 func (s *Service) receiveOnce(ctx context.Context, account, name string, in ReceiveInput, max int) ([]Message, time.Time, error) {
 	// Look on the read pool first: a long-poller woken for a message another
 	// receiver took, or polling an empty queue, must not cost a write
-	// transaction. Anything unexpected is left to the transaction below.
+	// transaction. Expired messages to delete, or anything unexpected, are
+	// left to the transaction below.
 	if q, err := s.get(ctx, s.store, account, name); err == nil {
 		now := s.clock.Now()
 		cutoff := retentionCutoff(q, now)
-		if visible, err := s.store.VisibleQueueMessages(ctx, q.ID, now, cutoff, 1); err == nil && len(visible) == 0 {
+		oldest, err := s.store.OldestQueueMessageSentAt(ctx, q.ID)
+		expired := err != nil || (!oldest.IsZero() && !oldest.After(cutoff))
+		if visible, err := s.store.VisibleQueueMessages(ctx, q.ID, now, cutoff, 1); !expired && err == nil && len(visible) == 0 {
 			if next, err := s.store.NextQueueVisibleAt(ctx, q.ID, now, cutoff); err == nil {
 				return nil, next, nil
 			}

@@ -453,3 +453,31 @@ func TestQueueEnqueueTxAndLongPoll(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// A receive that finds nothing visible still deletes the queue's expired
+// messages, rather than keeping them until a visible message turns up.
+func TestQueueReceiveDeletesExpiredMessages(t *testing.T) {
+	s, clk, st := newService(t)
+	ctx := context.Background()
+	u := create(t, s, "q", map[string]string{"MessageRetentionPeriod": "120"})
+	for _, b := range []string{"a", "b", "c"} {
+		send(t, s, u, b)
+	}
+	q, err := st.GetQueue(ctx, acct, "us-east-1", "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(5 * time.Minute)
+	if len(receive(t, s, u, ReceiveInput{})) != 0 {
+		t.Fatal("expired message received")
+	}
+	if oldest, err := st.OldestQueueMessageSentAt(ctx, q.ID); err != nil || !oldest.IsZero() {
+		t.Fatalf("expired messages kept after a receive: oldest sent at %v (%v)", oldest, err)
+	}
+	// With nothing expired and nothing visible, the receive stays on the read
+	// pool and still answers empty.
+	send(t, s, u, "d")
+	if len(receive(t, s, u, ReceiveInput{VisibilityTimeout: ptr(30)})) != 1 || len(receive(t, s, u, ReceiveInput{})) != 0 {
+		t.Fatal("a message in flight was received twice")
+	}
+}

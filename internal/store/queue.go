@@ -60,6 +60,9 @@ type QueueReader interface {
 	// NextQueueVisibleAt is the earliest VisibleAt after now of a live message (zero when none).
 	NextQueueVisibleAt(ctx context.Context, queueID int64, now, sentAfter time.Time) (time.Time, error)
 	CountQueueMessages(ctx context.Context, queueID int64, now, sentAfter time.Time) (QueueCounts, error)
+	// OldestQueueMessageSentAt is the SentAt of the queue's oldest message,
+	// expired or not (zero when it has none).
+	OldestQueueMessageSentAt(ctx context.Context, queueID int64) (time.Time, error)
 }
 
 // QueueTx changes queues and their messages.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestAppendHook(t *testing.T) {
 	if err := st.Update(ctx, appendEvent); err != nil {
 		t.Fatal(err)
 	}
-	// afterCommit runs once the callers have their answer.
+	// afterCommit runs after the commit, possibly after Update returned.
 	for deadline := time.Now().Add(5 * time.Second); afters.Load() == 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
@@ -106,6 +107,25 @@ func TestAppendHook(t *testing.T) {
 		if evs, _ := st.ListEvents(ctx, 0, 100); len(evs) == 0 || evs[len(evs)-1].ID != fmt.Sprint("ev", seq.Load()) {
 			t.Fatalf("%v: the update's event was not kept", f)
 		}
+	}
+
+	// Grouped with other updates, a failing hook still fails none of them.
+	failWith.Store(failure{errors.New("hook down")})
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs <- st.Update(ctx, appendEvent) }()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a grouped update failed with its hook: %v", err)
+		}
+	}
+	if evs, _ := st.ListEvents(ctx, 0, 1000); int64(len(evs)) != seq.Load()-1 { // one update above was refused
+		t.Fatalf("%d events kept, want %d", len(evs), seq.Load()-1)
 	}
 
 	st.SetAppendHook(nil)

@@ -26,13 +26,14 @@ const (
 	sqlGetQMsg      = `SELECT ` + messageColumns + ` FROM queue_messages WHERE queue_id = ? AND id = ?`
 	sqlVisibleQMsgs = `SELECT ` + messageColumns + ` FROM queue_messages WHERE queue_id = ? AND visible_at <= ? AND sent_at > ? ORDER BY visible_at, id LIMIT ?`
 	sqlNextQVisible = `SELECT COALESCE(MIN(visible_at), 0) FROM queue_messages WHERE queue_id = ? AND visible_at > ? AND sent_at > ?`
+	sqlOldestQSent  = `SELECT COALESCE(MIN(sent_at), 0) FROM queue_messages WHERE queue_id = ?`
 	sqlCountQMsgs   = `SELECT COALESCE(SUM(visible_at <= ?), 0), COALESCE(SUM(visible_at > ? AND receive_count > 0), 0),
 		COALESCE(SUM(visible_at > ? AND receive_count = 0), 0) FROM queue_messages WHERE queue_id = ? AND sent_at > ?`
 )
 
 var queueStatements = []string{sqlInsertQueue, sqlUpdateQueue, sqlDeleteQueue, sqlGetQueue, sqlListQueues,
 	sqlInsertQMsg, sqlUpdateQMsg, sqlDeleteQMsg, sqlPurgeQMsgs, sqlExpireQMsgs, sqlGetQMsg, sqlVisibleQMsgs,
-	sqlNextQVisible, sqlCountQMsgs}
+	sqlNextQVisible, sqlOldestQSent, sqlCountQMsgs}
 
 func encodeMap(m map[string]string) ([]byte, error) {
 	if m == nil {
@@ -196,6 +197,18 @@ func (q *queries) NextQueueVisibleAt(ctx context.Context, queueID int64, now, se
 	return fromTS(next), nil
 }
 
+func (q *queries) OldestQueueMessageSentAt(ctx context.Context, queueID int64) (time.Time, error) {
+	row, err := q.queryRow(ctx, sqlOldestQSent, queueID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var oldest int64
+	if err := row.Scan(&oldest); err != nil {
+		return time.Time{}, err
+	}
+	return fromTS(oldest), nil
+}
+
 func (q *queries) CountQueueMessages(ctx context.Context, queueID int64, now, sentAfter time.Time) (store.QueueCounts, error) {
 	row, err := q.queryRow(ctx, sqlCountQMsgs, ts(now), ts(now), ts(now), queueID, ts(sentAfter))
 	if err != nil {
@@ -228,6 +241,10 @@ func (s *Store) VisibleQueueMessages(ctx context.Context, queueID int64, now, se
 
 func (s *Store) NextQueueVisibleAt(ctx context.Context, queueID int64, now, sentAfter time.Time) (time.Time, error) {
 	return s.rq.NextQueueVisibleAt(ctx, queueID, now, sentAfter)
+}
+
+func (s *Store) OldestQueueMessageSentAt(ctx context.Context, queueID int64) (time.Time, error) {
+	return s.rq.OldestQueueMessageSentAt(ctx, queueID)
 }
 
 func (s *Store) CountQueueMessages(ctx context.Context, queueID int64, now, sentAfter time.Time) (store.QueueCounts, error) {

@@ -362,7 +362,7 @@ type queries struct {
 	// appended that it appended events, so that the commit can run the append
 	// hook and fire the store's signal.
 	deliveries, appended *bool
-	stmts             map[string]*sql.Stmt
+	stmts                map[string]*sql.Stmt
 }
 
 func newQueries(ctx context.Context, db *sql.DB) (*queries, error) {
