@@ -3,7 +3,6 @@ package pca
 import (
 	"cmp"
 	"context"
-	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -160,9 +159,7 @@ func issuedSelfSigned(tmpl x509ca.Template, csr *x509.CertificateRequest, issuer
 	if tmpl.SelfSigned {
 		return true
 	}
-	// Every key type crypto/x509 parses has Equal, which compares without
-	// marshalling.
-	if key, ok := csr.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !key.Equal(issuer.PublicKey) {
+	if !x509ca.SamePublicKey(csr.PublicKey, issuer.PublicKey) {
 		return false
 	}
 	leaf, err := x509.ParseCertificate(der)

@@ -421,9 +421,11 @@ func (s *Service) receiveOnce(ctx context.Context, account, name string, in Rece
 		cutoff := retentionCutoff(q, now)
 		oldest, err := s.store.OldestQueueMessageSentAt(ctx, q.ID)
 		expired := err != nil || (!oldest.IsZero() && !oldest.After(cutoff))
-		if visible, err := s.store.VisibleQueueMessages(ctx, q.ID, now, cutoff, 1); !expired && err == nil && len(visible) == 0 {
-			if next, err := s.store.NextQueueVisibleAt(ctx, q.ID, now, cutoff); err == nil {
-				return nil, next, nil
+		if !expired {
+			if visible, err := s.store.VisibleQueueMessages(ctx, q.ID, now, cutoff, 1); err == nil && len(visible) == 0 {
+				if next, err := s.store.NextQueueVisibleAt(ctx, q.ID, now, cutoff); err == nil {
+					return nil, next, nil
+				}
 			}
 		}
 	}

@@ -139,6 +139,11 @@ func subjectKeyID(rawSPKI []byte, pub crypto.PublicKey) ([]byte, error) {
 }
 
 func samePublicKey(a, b crypto.PublicKey) bool {
+	// Every key type crypto/x509 parses has Equal, which compares without
+	// marshalling both keys.
+	if k, ok := a.(interface{ Equal(crypto.PublicKey) bool }); ok {
+		return k.Equal(b)
+	}
 	da, errA := x509.MarshalPKIXPublicKey(a)
 	db, errB := x509.MarshalPKIXPublicKey(b)
 	return errA == nil && errB == nil && bytes.Equal(da, db)
